@@ -1,0 +1,242 @@
+/** Composition: the callable `authFetch` and its members, over the session, refresh, replay and tabs modules. */
+import { LogoutError, RefreshError, SessionEndedError, isSessionEndedError, type SessionEndReason } from './errors.js';
+import { normalizeOptions, type AuthFetchOptions } from './options.js';
+import { callRefresh, type RefreshOutcome } from './refresh.js';
+import { prepare, requestUrl } from './replay.js';
+import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
+import { createTabs } from './tabs.js';
+import { isExpired, isNewer, isStale, toToken, type Token } from './token.js';
+
+export interface AuthFetch {
+  /** `fetch`, with the access token attached to trusted origins, refreshed and replayed as needed. */
+  (input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Starts a session with the token a login returned (the refresh token is the server's cookie). */
+  setTokens(tokens: { accessToken: string; expiresIn?: number }): void;
+  /** Forces a refresh (joining one already running, here or in another tab); resolves to the new access token. */
+  refresh(): Promise<string>;
+  /** Ends the session in every tab at once, aborts pending requests, then tells the server. */
+  logout(): Promise<void>;
+  /** Settles with the state once start-up knows it (from another tab, or one refresh). Never rejects. */
+  readonly ready: Promise<SessionState>;
+  getState(): SessionState;
+  /** Svelte-store contract: `fn` gets the state now and on every change. */
+  subscribe(fn: (state: SessionState) => void): () => void;
+  on(fn: (event: AuthEvent) => void): () => void;
+  /** Closes the tab channel and aborts pending requests. */
+  dispose(): void;
+}
+
+/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
+function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const REJECTED: RefreshOutcome = { kind: 'rejected' };
+/** A refresh rejected by the server ends the era its own waiters belong to: for them that is an outcome, not an error. */
+const asOutcome = (error: unknown): RefreshOutcome => {
+  if (isSessionEndedError(error) && error.reason === 'rejected') return REJECTED;
+  throw error;
+};
+
+export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
+  const config = normalizeOptions(options);
+  const { now, leewayMs } = config;
+  const session = createSession();
+  const page = globalThis.location?.href;
+  const toUrl = (url: string | URL) => (URL.canParse(url, page) ? new URL(url, page) : undefined);
+  const refreshUrl = typeof config.refresh === 'function' ? undefined : toUrl(config.refresh);
+  const logoutUrl = config.logout === undefined ? undefined : toUrl(config.logout);
+  const trusted = config.trustedOrigins ?? [page && new URL(page).origin, refreshUrl?.origin].filter(Boolean);
+  // Our own endpoints go out untouched: never a bearer token on them, never a refresh on their 401.
+  const own = [refreshUrl, logoutUrl].map((u) => u && u.origin + u.pathname);
+
+  let token: Token | undefined;
+  /** The last token of an ended session: a late message from another tab must not bring it back. */
+  let endedWith: Token | undefined;
+  /** Aborted when the session ends: every request and wait of that session goes with it. */
+  let era = new AbortController();
+  let inflight: Promise<RefreshOutcome> | undefined;
+  const onAdopt = new Set<(token: Token) => void>();
+
+  const usable = (t: Token | undefined): t is Token => !!t && !isStale(t, now(), leewayMs);
+
+  function adopt(next: Token, force: boolean): void {
+    if (!force && !isNewer(next, token ?? endedWith)) return;
+    const starting = session.get().status !== 'authenticated';
+    token = next;
+    endedWith = undefined;
+    session.set({ status: 'authenticated', accessToken: next.accessToken, expiresAt: next.expiresAt });
+    if (starting) session.emit({ type: 'session:start' });
+    for (const fn of onAdopt) fn(next);
+  }
+
+  function endSession(reason: SessionEndReason, broadcast: boolean): void {
+    const wasAuthenticated = session.get().status === 'authenticated';
+    endedWith = token ?? endedWith;
+    token = undefined;
+    inflight = undefined;
+    era.abort(new SessionEndedError(reason));
+    era = new AbortController();
+    session.set({ status: 'anonymous' });
+    if (wasAuthenticated) session.emit({ type: 'session:end', reason });
+    if (broadcast) tabs.end();
+  }
+
+  const tabs = createTabs(config.channel, config.peerTimeoutMs, {
+    current: () => token,
+    offer: (t) => adopt(t, false),
+    end: () => session.get().status !== 'anonymous' && endSession('remote', false),
+    message: (kind) => session.emit({ type: 'tab:message', kind }),
+  });
+
+  /** One refresh for every caller until it settles (single-flight), and one for every tab (`tabs`). */
+  function refreshOnce(reason: RefreshReason, replacing = token) {
+    if (!inflight) {
+      const run = runRefresh(reason, replacing);
+      inflight = run;
+      void run.finally(() => inflight === run && (inflight = undefined));
+    }
+    return inflight;
+  }
+
+  async function runRefresh(reason: RefreshReason, replacing: Token | undefined) {
+    session.emit({ type: 'refresh:start', reason });
+    const sessionSignal = era.signal;
+    const waiting = new AbortController();
+    // Another tab's token stands in for ours when it is newer than the one being replaced and fresh.
+    const replaces = (t: Token | undefined): t is Token => usable(t) && isNewer(t, replacing);
+    const outcome = await new Promise<RefreshOutcome>((resolve) => {
+      const offered = (t: Token) => {
+        if (!replaces(t)) return;
+        waiting.abort();
+        resolve({ kind: 'ok', token: t, source: 'tab' });
+      };
+      onAdopt.add(offered);
+      tabs
+        .exclusive(async (): Promise<RefreshOutcome> => {
+          // A tab that refreshed just before we got the lock may still have its message in flight.
+          await tabs.ask(false);
+          if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
+          const result = await callRefresh(config, refreshUrl);
+          if (sessionSignal.aborted) return result;
+          if (result.kind === 'ok') {
+            adopt(result.token, true);
+            tabs.token(result.token); // before the lock is released, so the next holder can hear of it
+          } else if (result.kind === 'rejected') endSession('rejected', true);
+          return result;
+        }, waiting.signal)
+        .then((result) => result && resolve(result), (cause: unknown) =>
+          // Only the lock manager can throw here (e.g. a sandboxed, opaque-origin page).
+          resolve({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) }),
+        )
+        .finally(() => onAdopt.delete(offered));
+    });
+    if (outcome.kind === 'ok') session.emit({ type: 'refresh:success', source: outcome.source, expiresAt: outcome.token.expiresAt });
+    if (outcome.kind === 'failed') session.emit({ type: 'refresh:error', error: outcome.error });
+    return outcome;
+  }
+
+  const ready: Promise<SessionState> = (async () => {
+    await tabs.ask(true);
+    if (!token) {
+      const outcome = await refreshOnce('startup');
+      // The cookie was refused at start-up: not a session that ended, just none.
+      if (outcome.kind === 'rejected') session.set({ status: 'anonymous' });
+    }
+    return session.get();
+  })();
+
+  /** The token to send: waits for start-up, refreshes first when it is stale (proactive). */
+  async function tokenFor(signal: AbortSignal): Promise<Token | undefined> {
+    await within(ready, signal);
+    if (session.get().status === 'anonymous') return undefined;
+    if (usable(token)) return token;
+    const current = token;
+    const outcome = await within(refreshOnce(current ? 'proactive' : 'startup'), signal).catch(asOutcome);
+    if (outcome.kind === 'ok') return outcome.token;
+    if (outcome.kind === 'rejected') return undefined;
+    // The refresh failed but the token has not expired yet: better to use it than to fail the request.
+    if (current && !isExpired(current, now())) return current;
+    throw outcome.error;
+  }
+
+  /** The token to replay with after `sent` was refused (reactive), or undefined to return the 401 as is. */
+  async function replacementFor(sent: Token, signal: AbortSignal): Promise<Token | undefined> {
+    // A late 401 for a request sent before the last refresh: the current token answers it.
+    if (usable(token) && isNewer(token, sent)) return token;
+    const outcome = await within(refreshOnce('reactive', sent), signal).catch(asOutcome);
+    if (outcome.kind === 'ok') return outcome.token;
+    if (outcome.kind === 'rejected') return undefined;
+    throw outcome.error;
+  }
+
+  const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = toUrl(requestUrl(input));
+    const isOurs = url && trusted.includes(url.origin) && !own.includes(url.origin + url.pathname);
+    const request = isOurs ? prepare(input, init, url, config) : undefined;
+    if (!request) return config.fetch(input, init);
+    const signal = era.signal;
+    const sent = await tokenFor(signal);
+    const response = await request.send(sent?.accessToken, signal);
+    if (!sent || !config.shouldRefresh(response)) return response;
+    if (!request.replayable) {
+      // Cannot be sent again, but the next request should find a fresh token.
+      void replacementFor(sent, signal).catch(() => {});
+      return response;
+    }
+    const next = await replacementFor(sent, signal);
+    if (!next) return response;
+    void response.body?.cancel().catch(() => {});
+    session.emit({ type: 'replay', method: request.method, url: request.url.href });
+    return request.send(next.accessToken, era.signal);
+  };
+
+  return Object.assign(authFetch, {
+    ready,
+    getState: session.get,
+    subscribe: session.subscribe,
+    on: session.on,
+    setTokens({ accessToken, expiresIn }: { accessToken: string; expiresIn?: number }) {
+      if (typeof accessToken !== 'string' || accessToken === '') {
+        throw new TypeError(`\`accessToken\` must be a non-empty string, got ${String(accessToken)}`);
+      }
+      if (expiresIn !== undefined && !(typeof expiresIn === 'number' && expiresIn > 0)) {
+        throw new TypeError(`\`expiresIn\` must be a number of seconds > 0, got ${String(expiresIn)}`);
+      }
+      const next = toToken({ accessToken, expiresIn, sentAt: -Infinity, receivedAt: now() });
+      adopt(next, true);
+      tabs.token(next);
+    },
+    async refresh() {
+      const signal = era.signal;
+      const outcome = await within(refreshOnce('manual'), signal);
+      if (outcome.kind === 'ok') return outcome.token.accessToken;
+      if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
+      throw outcome.error;
+    },
+    async logout() {
+      endSession('logout', true);
+      const url = logoutUrl ?? config.logout;
+      if (!url) return;
+      let response: Response;
+      try {
+        response = await config.fetch(url, { method: 'POST', credentials: config.credentials });
+      } catch (cause) {
+        throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
+      }
+      if (!response.ok) throw new LogoutError(`Logout failed: ${response.status} from ${String(url)}`, { status: response.status });
+    },
+    dispose() {
+      tabs.close();
+      era.abort(new SessionEndedError('disposed'));
+      session.clear();
+      onAdopt.clear();
+    },
+  });
+}
+

@@ -1,0 +1,65 @@
+/**
+ * Turns a fetch call into something that can be sent twice: the same body, the same
+ * `Idempotency-Key`, a different `Authorization` header.
+ */
+import type { Config } from './options.js';
+
+/** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
+const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
+
+// Duck-typed rather than `instanceof Request`: ky, happy-dom and polyfills bring their own Request.
+const isRequest = (input: unknown): input is Request =>
+  typeof input === 'object' && input !== null && typeof (input as Request).clone === 'function' && 'url' in input;
+
+export interface Prepared {
+  url: URL;
+  method: string;
+  /** Whether a second send is safe: the body can be read again and the method is idempotent or keyed. */
+  replayable: boolean;
+  /** Sends once with `token` in `Authorization`; each call sends a fresh copy of the body. */
+  send(token: string | undefined, signal: AbortSignal): Promise<Response>;
+}
+
+export function requestUrl(input: RequestInfo | URL): string {
+  return isRequest(input) ? input.url : String(input);
+}
+
+/** Returns `undefined` when the request must go out untouched (the caller set `Authorization`). */
+export function prepare(input: RequestInfo | URL, init: RequestInit | undefined, url: URL, config: Config): Prepared | undefined {
+  const request = isRequest(input) ? input : undefined;
+  const headers = new Headers(init?.headers ?? request?.headers);
+  if (headers.has('authorization')) return undefined;
+  const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
+  const idem = config.idempotency;
+  if (idem && idem.methods.includes(method) && !headers.has(idem.header)) headers.set(idem.header, idem.key());
+  const body = init?.body;
+  // A stream can be read once; a Request's body can be kept by cloning it before the first send.
+  const bodyKept = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+  const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
+  const userSignal = init?.signal ?? request?.signal ?? undefined;
+  const spare = replayable && request?.body && body == null ? request.clone() : undefined;
+  let sends = 0;
+  return {
+    url,
+    method,
+    replayable,
+    send(token, signal) {
+      if (token) headers.set('authorization', `Bearer ${token}`);
+      else headers.delete('authorization');
+      // There is at most one replay, so one spare copy of the body is enough.
+      const sent = sends++ && spare ? spare : input;
+      return config.fetch(sent, { ...init, headers, signal: userSignal ? anySignal([userSignal, signal]) : signal });
+    },
+  };
+}
+
+/** `AbortSignal.any` where it exists (Chrome 116, Safari 17.4, Node 20.3), a small stand-in elsewhere. */
+function anySignal(signals: AbortSignal[]): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals);
+  const controller = new AbortController();
+  for (const signal of signals) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
+}

@@ -1,0 +1,96 @@
+/** What auth-fetch knows about an access token. Times are epoch ms on the *local* clock. */
+export interface Token {
+  readonly accessToken: string;
+  /** When the server will consider it expired, corrected for clock skew; undefined when unknown. */
+  readonly expiresAt: number | undefined;
+  /** Its total lifetime, used to cap the leeway at half of it. */
+  readonly lifetime: number | undefined;
+  /** The JWT `exp` claim (server seconds): comparable across tabs, to never adopt an older token. */
+  readonly exp: number | undefined;
+}
+
+interface Claims {
+  exp?: unknown;
+  iat?: unknown;
+}
+
+/** Reads a JWT's payload without verifying it: only the server can judge a token, we just schedule. */
+export function readClaims(jwt: string): Claims {
+  const payload = jwt.split('.')[1];
+  if (!payload) return {};
+  try {
+    const base64 = payload.replace(/-/g, '+').replace(/_/g, '/');
+    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    return typeof claims === 'object' && claims !== null ? (claims as Claims) : {};
+  } catch {
+    return {};
+  }
+}
+
+const seconds = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+/**
+ * How far the server clock is ahead of ours, from a server time with one-second resolution (`Date`
+ * header or `iat`) seen between `sentAt` and `receivedAt`. The server time lies in
+ * [serverMs, serverMs + 1000) and was taken somewhere in [sentAt, receivedAt], so the skew lies in
+ * [serverMs - receivedAt, serverMs + 1000 - sentAt]. When 0 is inside that range a correct clock
+ * stays uncorrected; otherwise we move by the smallest amount that the evidence proves.
+ */
+export function clockSkew(serverMs: number, sentAt: number, receivedAt: number): number {
+  const low = serverMs - receivedAt;
+  const high = serverMs + 1000 - sentAt;
+  return low > 0 ? low : high < 0 ? high : 0;
+}
+
+export interface Issued {
+  accessToken: string;
+  /** Seconds, from the refresh answer or `setTokens`. */
+  expiresIn?: number | undefined;
+  /** The server's `Date` header, when the answer exposed it. */
+  date?: string | null | undefined;
+  /** When the request left; `-Infinity` for a token of unknown age (`setTokens`). */
+  sentAt: number;
+  receivedAt: number;
+}
+
+/** Builds a Token, preferring the JWT's own `exp`, then the answer's `expiresIn`. */
+export function toToken({ accessToken, expiresIn, date, sentAt, receivedAt }: Issued): Token {
+  const { exp: rawExp, iat: rawIat } = readClaims(accessToken);
+  const exp = seconds(rawExp);
+  const iat = seconds(rawIat);
+  const dateMs = date ? Date.parse(date) : NaN;
+  const serverMs = Number.isNaN(dateMs) ? (iat === undefined ? undefined : iat * 1000) : dateMs;
+  const skew = serverMs === undefined ? 0 : clockSkew(serverMs, sentAt, receivedAt);
+  if (exp !== undefined) {
+    const expiresAt = exp * 1000 - skew;
+    const lifetime = iat === undefined ? expiresAt - receivedAt : (exp - iat) * 1000;
+    return { accessToken, expiresAt, lifetime, exp };
+  }
+  if (expiresIn !== undefined) {
+    // Counted from when the request left: the server started the clock no earlier than that.
+    const start = Number.isFinite(sentAt) ? sentAt : receivedAt;
+    return { accessToken, expiresAt: start + expiresIn * 1000, lifetime: expiresIn * 1000, exp: undefined };
+  }
+  return { accessToken, expiresAt: undefined, lifetime: undefined, exp: undefined };
+}
+
+/** True when the token should be replaced before use: inside min(leeway, half its lifetime) of expiry. */
+export function isStale(token: Token, now: number, leewayMs: number): boolean {
+  if (token.expiresAt === undefined) return false;
+  const leeway = token.lifetime === undefined ? leewayMs : Math.min(leewayMs, token.lifetime / 2);
+  return now >= token.expiresAt - leeway;
+}
+
+export const isExpired = (token: Token, now: number): boolean =>
+  token.expiresAt !== undefined && now >= token.expiresAt;
+
+/** Whether `a` was issued after `b`; tokens that cannot be ordered are not "newer". */
+export function isNewer(a: Token, b: Token | undefined): boolean {
+  if (!b) return true;
+  if (a.accessToken === b.accessToken) return false;
+  if (a.exp !== undefined && b.exp !== undefined) return a.exp > b.exp;
+  if (a.expiresAt !== undefined && b.expiresAt !== undefined) return a.expiresAt > b.expiresAt;
+  return false;
+}
