@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { IDEMPOTENCY_TTL_MS } from './config.js';
+import { sleep, type Handler, type ServerContext } from './context.js';
+import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJson } from './http.js';
+import { runIdempotent } from './idempotency.js';
+import type { Post } from './store.js';
+import { userExists } from './users.js';
+
+/**
+ * The protected API: `GET /api/me`, `GET /api/posts`, `POST /api/posts`. Access tokens travel as
+ * `Authorization: Bearer` (RFC 6750 §2.1); failures answer 401 with the `WWW-Authenticate`
+ * challenge of RFC 6750 §3, which is what tells the client to refresh.
+ */
+
+const CHALLENGE = 'Bearer realm="auth-fetch"';
+const challenge = (description: string): string =>
+  `Bearer realm="auth-fetch", error="invalid_token", error_description="${description}"`;
+
+/** Posts live as long as idempotency records do: this is a demo, not a database. */
+const POST_TTL_MS = IDEMPOTENCY_TTL_MS;
+
+async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
+  const header = req.headers.authorization;
+  const match = header === undefined ? null : /^Bearer(?: +(.*))?$/i.exec(header);
+  // No credentials for our scheme: a bare challenge without an error code (RFC 6750 §3.1).
+  if (!match) {
+    throw new HttpError(401, 'missing_token', 'An access token is required', { 'www-authenticate': CHALLENGE });
+  }
+  const token = match[1]?.trim() ?? '';
+  const check = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
+    ? await ctx.tokens.verifyAccessToken(token)
+    : ({ ok: false, error: 'invalid_token' } as const);
+  if (check.ok && userExists(check.userId)) return check.userId;
+  if (!check.ok && check.error === 'token_expired') {
+    throw new HttpError(401, 'token_expired', 'The access token expired', {
+      'www-authenticate': challenge('The access token expired'),
+    });
+  }
+  throw new HttpError(401, 'invalid_token', 'The access token is invalid', {
+    'www-authenticate': challenge('The access token is invalid'),
+  });
+}
+
+export const me: Handler = async (req, res, ctx) => {
+  const userId = await authenticate(req, ctx);
+  sendJson(res, 200, { id: userId, name: userId });
+};
+
+export const listPosts: Handler = async (req, res, ctx) => {
+  const userId = await authenticate(req, ctx);
+  sendJson(res, 200, { posts: await ctx.store.listPosts(userId) });
+};
+
+function parsePostInput(body: Buffer): { title: string; body: string } {
+  const input = parseJsonObject(body);
+  const title = requiredString(input, 'title', 200);
+  if (input.body !== undefined && (typeof input.body !== 'string' || input.body.length > 10_000)) {
+    throw badRequest('`body` must be a string of at most 10000 characters');
+  }
+  return { title, body: input.body ?? '' };
+}
+
+export const createPost: Handler = async (req, res, ctx) => {
+  const userId = await authenticate(req, ctx);
+  const raw = await readBody(req);
+  const input = parsePostInput(raw);
+  await runIdempotent(req, res, ctx, { userId, body: raw }, async () => {
+    // The artificial delay makes "a request with this key is in flight" observable in tests.
+    if (ctx.options.postDelayMs > 0) await sleep(ctx.options.postDelayMs);
+    const post: Post = { id: randomUUID(), author: userId, createdAt: new Date().toISOString(), ...input };
+    await ctx.store.addPost(post, POST_TTL_MS);
+    ctx.stats.postsCreated += 1;
+    return { status: 201, body: JSON.stringify(post) };
+  });
+};

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Handler, ServerContext } from './context.js';
+import { injectRefreshFault } from './faults.js';
+import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from './http.js';
+import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './refresh-cookie.js';
+import { securityEvent } from './stats.js';
+import { hashRefreshToken, newRefreshToken } from './tokens.js';
+import { verifyPassword } from './users.js';
+
+/**
+ * `/auth/login`, `/auth/refresh`, `/auth/logout`. Refresh tokens rotate on every use and a
+ * rotated token presented again revokes its whole family (RFC 9700 §2.2.2 and §4.14.2), except
+ * within the grace window, where racing tabs all get the same successor and end on one token.
+ */
+
+const SECONDS = 1000;
+
+async function answerWithTokens(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ServerContext,
+  session: { userId: string; raw: string; expiresAt: number; now: number },
+): Promise<void> {
+  const { accessToken, expiresIn } = await ctx.tokens.issueAccessToken(session.userId);
+  sendJson(res, 200, { accessToken, expiresIn }, {
+    'set-cookie': refreshCookie(req, session.raw, session.expiresAt, session.now),
+  });
+}
+
+function refused(req: IncomingMessage, code: string, message: string): HttpError {
+  // Clearing the cookie stops the browser from presenting a dead token again and again.
+  return new HttpError(401, code, message, { 'set-cookie': clearedRefreshCookie(req) });
+}
+
+export const login: Handler = async (req, res, ctx) => {
+  ctx.origins.assertAllowed(req);
+  const body = parseJsonObject(await readBody(req));
+  const username = requiredString(body, 'username', 256);
+  const password = requiredString(body, 'password', 1024);
+  const userId = await verifyPassword(username, password);
+  if (!userId) {
+    ctx.log(`login failed for ${JSON.stringify(username.slice(0, 64))}`);
+    throw new HttpError(401, 'invalid_credentials', 'Unknown user name or wrong password');
+  }
+  const now = Date.now();
+  const { raw, hash } = newRefreshToken();
+  const familyExpiresAt = now + ctx.options.familyTtl * SECONDS;
+  const tokenExpiresAt = Math.min(now + ctx.options.refreshTtl * SECONDS, familyExpiresAt);
+  await ctx.store.createFamily({ familyId: randomUUID(), userId, familyExpiresAt, tokenHash: hash, tokenExpiresAt });
+  await answerWithTokens(req, res, ctx, { userId, raw, expiresAt: tokenExpiresAt, now });
+};
+
+export const refresh: Handler = async (req, res, ctx) => {
+  ctx.origins.assertAllowed(req);
+  if (await injectRefreshFault(ctx.options.refreshFaultRate, req, res, ctx.stats)) return;
+  const presented = readRefreshCookie(req);
+  if (!presented) throw refused(req, 'invalid_refresh_token', 'No refresh token cookie');
+
+  const now = Date.now();
+  const successor = newRefreshToken();
+  const outcome = await ctx.store.rotateRefreshToken({
+    presentedHash: hashRefreshToken(presented),
+    successorHash: successor.hash,
+    successorSealed: ctx.tokens.seal(successor.raw),
+    now,
+    refreshTtlMs: ctx.options.refreshTtl * SECONDS,
+    graceMs: ctx.options.reuseGrace * SECONDS,
+  });
+  const { stats } = ctx;
+
+  switch (outcome.kind) {
+    case 'rotated':
+      stats.refreshRotations += 1;
+      return answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now });
+    case 'grace': {
+      stats.refreshTokensPresentedTwice += 1;
+      const raw = ctx.tokens.open(outcome.successorSealed);
+      // Sealed by an instance with another JWT_SECRET: we cannot re-send it, so refuse.
+      if (!raw) throw refused(req, 'invalid_refresh_token', 'Refresh token cannot be renewed here');
+      stats.refreshGraceReplays += 1;
+      return answerWithTokens(req, res, ctx, { ...outcome.session, raw, now });
+    }
+    case 'reused':
+      stats.refreshTokensPresentedTwice += 1;
+      if (outcome.revoked) {
+        stats.refreshReused += 1;
+        securityEvent(stats, ctx.log, 'refresh_token_reused', {
+          userId: outcome.userId,
+          familyId: outcome.familyId,
+          origin: req.headers.origin ?? null,
+          remoteAddress: req.socket.remoteAddress ?? null,
+        });
+      }
+      throw refused(req, 'refresh_token_reused', 'Refresh token was already used; the session is revoked');
+    case 'invalid':
+      throw refused(req, 'invalid_refresh_token', 'Refresh token is unknown, expired or revoked');
+  }
+};
+
+export const logout: Handler = async (req, res, ctx) => {
+  ctx.origins.assertAllowed(req);
+  const presented = readRefreshCookie(req);
+  if (presented) await ctx.store.revokeFamilyOf(hashRefreshToken(presented));
+  sendNoContent(res, { 'set-cookie': clearedRefreshCookie(req) });
+};

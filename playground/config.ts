@@ -1,0 +1,150 @@
+import type { Store } from './store.js';
+
+/**
+ * Options of the reference server: the `start()` options, their defaults, and the one function
+ * that validates them. `main.ts` reads the same options from the environment with
+ * `optionsFromEnv`, so a bad value is a clear start-up error naming the variable.
+ */
+
+export interface StartOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** 0 picks a free port. @default 5173 */
+  port?: number;
+  /** Access-token lifetime in seconds. @default 30 */
+  accessTtl?: number;
+  /** Refresh-token lifetime in seconds, sliding per rotation. @default 604800 (7 days) */
+  refreshTtl?: number;
+  /** Absolute lifetime of a refresh-token family in seconds (caps the sliding expiry). @default 2592000 (30 days) */
+  familyTtl?: number;
+  /** Seconds after a rotation in which the old token gets the same successor; 0 disables. @default 10 */
+  reuseGrace?: number;
+  /** Origins allowed to call with credentials (CORS) and to refresh/log out. @default the server's own origin */
+  allowedOrigins?: string[];
+  /** HS256 key for access tokens; instances sharing a store must share it. @default random per start */
+  jwtSecret?: string;
+  /** Fraction (0..1) of `/auth/refresh` calls that fail on purpose. @default 0 */
+  refreshFaultRate?: number;
+  /** Artificial processing time of `POST /api/posts`, so "in flight" is observable. @default 0 */
+  postDelayMs?: number;
+  /** @default an in-memory store */
+  store?: Store;
+  /** @default silent */
+  log?: (line: string) => void;
+}
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 5173,
+  accessTtl: 30,
+  refreshTtl: 7 * 24 * 3600,
+  familyTtl: 30 * 24 * 3600,
+  reuseGrace: 10,
+  refreshFaultRate: 0,
+  postDelayMs: 0,
+} as const;
+
+/** Idempotency keys are remembered this long (the IETF Idempotency-Key draft leaves it to us). */
+export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
+
+/** Request bodies above this size are refused with 413. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export type ResolvedOptions = Required<Omit<StartOptions, 'allowedOrigins' | 'jwtSecret' | 'store' | 'log'>> &
+  Pick<StartOptions, 'allowedOrigins' | 'jwtSecret'>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError' as const;
+}
+
+function check(ok: boolean, name: string, rule: string, got: unknown): void {
+  if (!ok) throw new ConfigError(`\`${name}\` must be ${rule}, got ${JSON.stringify(got)}`);
+}
+
+const isInt = (value: number, min: number, max = Number.MAX_SAFE_INTEGER): boolean =>
+  Number.isInteger(value) && value >= min && value <= max;
+
+/** Fills in defaults and validates once; throws `ConfigError` naming the option. */
+export function resolveOptions(options: StartOptions): ResolvedOptions {
+  const resolved: ResolvedOptions = {
+    host: options.host ?? DEFAULTS.host,
+    port: options.port ?? DEFAULTS.port,
+    accessTtl: options.accessTtl ?? DEFAULTS.accessTtl,
+    refreshTtl: options.refreshTtl ?? DEFAULTS.refreshTtl,
+    familyTtl: options.familyTtl ?? Math.max(DEFAULTS.familyTtl, options.refreshTtl ?? 0),
+    reuseGrace: options.reuseGrace ?? DEFAULTS.reuseGrace,
+    refreshFaultRate: options.refreshFaultRate ?? DEFAULTS.refreshFaultRate,
+    postDelayMs: options.postDelayMs ?? DEFAULTS.postDelayMs,
+  };
+  if (options.allowedOrigins !== undefined) resolved.allowedOrigins = options.allowedOrigins;
+  if (options.jwtSecret !== undefined) resolved.jwtSecret = options.jwtSecret;
+
+  check(resolved.host.length > 0, 'host', 'a host name or address', resolved.host);
+  check(isInt(resolved.port, 0, 65535), 'port', 'an integer 0..65535', resolved.port);
+  check(isInt(resolved.accessTtl, 1), 'accessTtl', 'a whole number of seconds ≥ 1', resolved.accessTtl);
+  check(isInt(resolved.refreshTtl, 1), 'refreshTtl', 'a whole number of seconds ≥ 1', resolved.refreshTtl);
+  check(isInt(resolved.familyTtl, resolved.refreshTtl), 'familyTtl', `whole seconds ≥ refreshTtl`, resolved.familyTtl);
+  check(isInt(resolved.reuseGrace, 0), 'reuseGrace', 'a whole number of seconds ≥ 0', resolved.reuseGrace);
+  const rate = resolved.refreshFaultRate;
+  check(Number.isFinite(rate) && rate >= 0 && rate <= 1, 'refreshFaultRate', 'a number 0..1', rate);
+  check(isInt(resolved.postDelayMs, 0), 'postDelayMs', 'a whole number of ms ≥ 0', resolved.postDelayMs);
+  for (const origin of resolved.allowedOrigins ?? []) {
+    // An origin is scheme://host[:port] exactly as browsers send it: no path, no trailing slash.
+    check(parseOrigin(origin) === origin, 'allowedOrigins', 'origins like https://app.example', origin);
+  }
+  if (resolved.jwtSecret !== undefined) {
+    check(resolved.jwtSecret.length >= 32, 'jwtSecret', 'at least 32 characters (RFC 7518 §3.2)', '<hidden>');
+  }
+  return resolved;
+}
+
+function parseOrigin(value: string): string | undefined {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Environment variable → option, for `main.ts`. */
+const NUMERIC_ENV = {
+  PORT: 'port',
+  ACCESS_TTL: 'accessTtl',
+  REFRESH_TTL: 'refreshTtl',
+  FAMILY_TTL: 'familyTtl',
+  REUSE_GRACE: 'reuseGrace',
+  REFRESH_FAULT_RATE: 'refreshFaultRate',
+  POST_DELAY_MS: 'postDelayMs',
+} as const;
+
+/** Reads the options from the environment; names the variable in any error. */
+export function optionsFromEnv(env: NodeJS.ProcessEnv): StartOptions & { redisUrl?: string } {
+  const options: StartOptions & { redisUrl?: string } = {};
+  for (const [name, key] of Object.entries(NUMERIC_ENV)) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got ${JSON.stringify(raw)}`);
+    options[key] = value;
+  }
+  if (env.HOST) options.host = env.HOST;
+  if (env.JWT_SECRET) options.jwtSecret = env.JWT_SECRET;
+  if (env.ALLOWED_ORIGINS) options.allowedOrigins = env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
+  if (env.REDIS_URL) options.redisUrl = env.REDIS_URL;
+  try {
+    resolveOptions(options);
+  } catch (error) {
+    // Re-name the option as the variable the user actually set.
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(message.replace(/`(\w+)`/, (_, key: string) => envNameOf(key)));
+  }
+  return options;
+}
+
+function envNameOf(key: string): string {
+  if (key === 'host') return 'HOST';
+  if (key === 'jwtSecret') return 'JWT_SECRET';
+  if (key === 'allowedOrigins') return 'ALLOWED_ORIGINS';
+  return Object.entries(NUMERIC_ENV).find(([, option]) => option === key)?.[0] ?? key;
+}

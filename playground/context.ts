@@ -1,0 +1,20 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ResolvedOptions } from './config.js';
+import type { OriginPolicy } from './cors.js';
+import type { ServerStats } from './stats.js';
+import type { Store } from './store.js';
+import type { TokenKit } from './tokens.js';
+
+/** What every handler of one server instance shares; built once in `start()`, no module state. */
+export interface ServerContext {
+  options: ResolvedOptions;
+  store: Store;
+  stats: ServerStats;
+  tokens: TokenKit;
+  origins: OriginPolicy;
+  log: (line: string) => void;
+}
+
+export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: ServerContext) => Promise<void>;
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

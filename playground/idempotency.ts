@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IDEMPOTENCY_TTL_MS } from './config.js';
+import type { ServerContext } from './context.js';
+import { REPLAY_HEADER } from './cors.js';
+import { HttpError, badRequest, sendRawJson } from './http.js';
+import type { StoredResponse } from './store.js';
+
+/**
+ * `Idempotency-Key` for unsafe requests, after the IETF draft "The Idempotency-Key HTTP Header
+ * Field" (draft-ietf-httpapi-idempotency-key-header): the first request with a key runs once and
+ * its response is stored; a repeat with the same payload gets that response again (marked with
+ * `Idempotent-Replayed: true`); a repeat while the first still runs gets 409; the same key with
+ * another payload gets 422. Keys are scoped per user and forgotten after 24 h.
+ *
+ * Without the header the request simply runs: it is not retry-safe, and the client library only
+ * replays requests that carry a key.
+ */
+
+/** An in-flight claim outlives a crashed instance only this long, so a key is not stuck at 409. */
+const IN_FLIGHT_TTL_MS = 5 * 60 * 1000;
+const MAX_KEY_LENGTH = 255;
+
+/** The draft defines the value as a Structured Field string (`"…"`); bare tokens are accepted too. */
+function parseKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined) return undefined;
+  if (Array.isArray(header)) throw badRequest('Send one `Idempotency-Key` header');
+  const quoted = /^"(.*)"$/.exec(header.trim());
+  const key = quoted ? quoted[1] ?? '' : header.trim();
+  if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
+    throw badRequest(`\`Idempotency-Key\` must be 1..${MAX_KEY_LENGTH} printable ASCII characters`);
+  }
+  return key;
+}
+
+const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('base64url');
+
+/**
+ * Runs `operation` at most once per (user, key). `body` is the raw request body: the payload
+ * fingerprint is its exact bytes, so the same JSON with another key order counts as different.
+ */
+export async function runIdempotent(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: ServerContext,
+  scope: { userId: string; body: Buffer },
+  operation: () => Promise<StoredResponse>,
+): Promise<void> {
+  const key = parseKey(req.headers['idempotency-key']);
+  if (key === undefined) {
+    const response = await operation();
+    return sendRawJson(res, response.status, response.body);
+  }
+
+  const storeKey = `${scope.userId}:${sha256(key)}`;
+  const fingerprint = sha256(`${req.method} ${req.url}\n${scope.body.toString('base64')}`);
+  const claim = await ctx.store.claimIdempotencyKey(storeKey, fingerprint, IN_FLIGHT_TTL_MS);
+
+  if (claim.kind !== 'claimed' && claim.fingerprint !== fingerprint) {
+    throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request');
+  }
+  if (claim.kind === 'in_flight') {
+    throw new HttpError(409, 'request_in_progress', 'A request with this Idempotency-Key is still being processed');
+  }
+  if (claim.kind === 'done') {
+    ctx.stats.idempotentReplays += 1;
+    return sendRawJson(res, claim.response.status, claim.response.body, { [REPLAY_HEADER]: 'true' });
+  }
+
+  let response: StoredResponse;
+  try {
+    response = await operation();
+  } catch (error) {
+    // The request did not complete: free the key so the client's retry can run it.
+    await ctx.store.releaseIdempotencyKey(storeKey).catch(() => undefined);
+    throw error;
+  }
+  if (response.status >= 500) await ctx.store.releaseIdempotencyKey(storeKey);
+  else await ctx.store.completeIdempotencyKey(storeKey, fingerprint, response, IDEMPOTENCY_TTL_MS);
+  sendRawJson(res, response.status, response.body);
+}

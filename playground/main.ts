@@ -1,0 +1,48 @@
+import { ConfigError, optionsFromEnv } from './config.js';
+import { start } from './server.js';
+import type { Store } from './store.js';
+
+/**
+ * `npm run playground`: reads the configuration from the environment (HOST, PORT, ACCESS_TTL,
+ * REFRESH_TTL, FAMILY_TTL, REUSE_GRACE, ALLOWED_ORIGINS, JWT_SECRET, REFRESH_FAULT_RATE,
+ * POST_DELAY_MS, REDIS_URL), starts the server, prints its URL and stops cleanly on SIGINT/SIGTERM.
+ */
+
+async function openStore(redisUrl: string | undefined): Promise<Store | undefined> {
+  if (redisUrl === undefined) return undefined;
+  throw new ConfigError(`REDIS_URL is not supported yet (got ${JSON.stringify(redisUrl)})`);
+}
+
+async function main(): Promise<void> {
+  const { redisUrl, ...options } = optionsFromEnv(process.env);
+  if (redisUrl !== undefined && options.jwtSecret === undefined) {
+    console.warn('warning: REDIS_URL is set without JWT_SECRET; instances sharing this Redis need the same JWT_SECRET');
+  }
+  const store = await openStore(redisUrl);
+  const server = await start({ ...options, ...(store ? { store } : {}), log: (line) => console.log(line) });
+  console.log(`auth-fetch playground: ${server.url}  (store: ${redisUrl ? 'redis' : 'memory'})`);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    server
+      .close()
+      .then(() => store?.close())
+      .then(() => process.exit(0))
+      .catch((error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  // Configuration and connection problems are expected: one clear line, no stack trace.
+  const expected = error instanceof ConfigError || (error instanceof Error && error.name === 'StoreConnectError');
+  console.error(expected ? `auth-fetch playground: ${(error as Error).message}` : error);
+  process.exit(1);
+});

@@ -1,0 +1,133 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createMemoryStore } from './memory-store.js';
+import { resolveOptions, type StartOptions } from './config.js';
+import { login, logout, refresh } from './auth-routes.js';
+import { createPost, listPosts, me } from './api-routes.js';
+import type { Handler, ServerContext } from './context.js';
+import { createOriginPolicy } from './cors.js';
+import { HttpError, sendError } from './http.js';
+import { serveStatic } from './static.js';
+import { countRequest, createStats, type ServerStats } from './stats.js';
+import { StoreUnavailableError } from './store.js';
+import { createTokenKit, randomSecret } from './tokens.js';
+
+/**
+ * The reference server: plain `node:http`, one routing table, `start()` → `{ url, close, stats }`.
+ * Tests, the soak script and `npm run playground` all run this same code.
+ */
+
+export type { StartOptions } from './config.js';
+export type { ServerStats } from './stats.js';
+export type { Store } from './store.js';
+
+export interface RunningServer {
+  url: string;
+  close(): Promise<void>;
+  stats: ServerStats;
+}
+
+const ROUTES: Record<string, Handler> = {
+  'POST /auth/login': login,
+  'POST /auth/refresh': refresh,
+  'POST /auth/logout': logout,
+  'GET /api/me': me,
+  'GET /api/posts': listPosts,
+  'POST /api/posts': createPost,
+};
+const ROUTED_PATHS = new Set(Object.keys(ROUTES).map((key) => key.split(' ')[1]));
+
+async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
+  const method = req.method ?? 'GET';
+  const { pathname } = new URL(req.url ?? '/', 'http://placeholder');
+  for (const [name, value] of Object.entries(ctx.origins.corsHeaders(req))) res.setHeader(name, value as string);
+
+  const key = `${method} ${pathname}`;
+  const handler = ROUTES[key];
+  if (handler) {
+    countRequest(ctx.stats, key);
+    return handler(req, res, ctx);
+  }
+  if (method === 'OPTIONS') {
+    countRequest(ctx.stats, 'OPTIONS');
+    return ctx.origins.preflight(req, res);
+  }
+  if (ROUTED_PATHS.has(pathname)) {
+    countRequest(ctx.stats, '(unmatched)');
+    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here`);
+  }
+  if ((method === 'GET' || method === 'HEAD') && !pathname.startsWith('/api/') && !pathname.startsWith('/auth/')) {
+    countRequest(ctx.stats, 'GET (static)');
+    return serveStatic(req, res, pathname);
+  }
+  countRequest(ctx.stats, '(unmatched)');
+  throw new HttpError(404, 'not_found', 'No such route');
+}
+
+function handleFailure(error: unknown, res: ServerResponse, ctx: ServerContext): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (error instanceof HttpError) return sendError(res, error);
+  if (error instanceof StoreUnavailableError) {
+    ctx.log(`store unavailable: ${error.message}`);
+    return sendError(res, new HttpError(503, 'store_unavailable', 'The session store is unavailable; retry later'));
+  }
+  // Log the details for the operator; the client only learns that something failed.
+  ctx.log(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  sendError(res, new HttpError(500, 'internal_error', 'Internal server error'));
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server.address() as AddressInfo);
+    });
+  });
+}
+
+/** The origins a browser may show for this server: loopback answers to both names. */
+function ownOrigins(host: string, port: number): string[] {
+  if (host === '::1') return [`http://[::1]:${port}`, `http://localhost:${port}`];
+  if (host === '127.0.0.1' || host === 'localhost' || host === '0.0.0.0' || host === '::') {
+    return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+  }
+  return [`http://${host.includes(':') ? `[${host}]` : host}:${port}`];
+}
+
+export async function start(options: StartOptions = {}): Promise<RunningServer> {
+  const resolved = resolveOptions(options);
+  const store = options.store ?? createMemoryStore();
+  const server = createServer();
+  const address = await listen(server, resolved.port, resolved.host);
+  const [url = ''] = ownOrigins(resolved.host, address.port);
+
+  const ctx: ServerContext = {
+    options: resolved,
+    store,
+    stats: createStats(),
+    tokens: createTokenKit(resolved.jwtSecret ?? randomSecret(), resolved.accessTtl),
+    origins: createOriginPolicy(resolved.allowedOrigins ?? ownOrigins(resolved.host, address.port)),
+    log: options.log ?? (() => undefined),
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    route(req, res, ctx).catch((error: unknown) => handleFailure(error, res, ctx));
+  });
+
+  return {
+    url,
+    stats: ctx.stats,
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      // A store passed in belongs to the caller (it may be shared with other instances).
+      if (!options.store) await store.close();
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * Everything the reference server remembers goes through this interface, so the in-memory store
+ * (one process) and the Redis store (several instances) are interchangeable.
+ *
+ * The operations are deliberately coarse: each one is a single atomic step in the protocol
+ * (e.g. "rotate this refresh token"), not a get/put pair, because a get-then-put from two
+ * instances at the same instant is exactly the race that RFC 9700 §4.14 rotation must survive.
+ *
+ * All times are epoch milliseconds; every record carries an expiry the store enforces.
+ */
+
+/** A live refresh-token session: who it belongs to and when the presented token stops working. */
+export interface RefreshSession {
+  userId: string;
+  familyId: string;
+  /** When this refresh token expires (sliding per rotation, capped by the family's lifetime). */
+  expiresAt: number;
+}
+
+export interface NewFamily {
+  familyId: string;
+  userId: string;
+  /** Absolute end of the family: rotation slides a token's expiry, never past this. */
+  familyExpiresAt: number;
+  /** SHA-256 of the first refresh token; the raw value is never stored. */
+  tokenHash: string;
+  tokenExpiresAt: number;
+}
+
+export interface RotateRequest {
+  /** SHA-256 of the presented refresh token. */
+  presentedHash: string;
+  /** SHA-256 of the successor the caller generated, used if the presented token is current. */
+  successorHash: string;
+  /** The successor's raw value, sealed (encrypted) by the caller; kept only for the grace window. */
+  successorSealed: string;
+  now: number;
+  /** Sliding lifetime of the successor; the store caps it at the family's end. */
+  refreshTtlMs: number;
+  /** How long after a rotation the old token may still be answered with the same successor. */
+  graceMs: number;
+}
+
+export type RotateOutcome =
+  /** The presented token was current: the caller's successor is now the current token. */
+  | { kind: 'rotated'; session: RefreshSession }
+  /** Already rotated, within the grace window: answer with the same successor (still sealed). */
+  | { kind: 'grace'; session: RefreshSession; successorSealed: string }
+  /** Already rotated, after the grace window: the family is revoked (`revoked` false if it already was). */
+  | { kind: 'reused'; userId: string; familyId: string; revoked: boolean }
+  /** Unknown, expired, or its family was revoked. */
+  | { kind: 'invalid' };
+
+export interface StoredResponse {
+  status: number;
+  body: string;
+}
+
+export type IdempotencyClaim =
+  /** Nobody had this key: the caller runs the request and must `complete` or `release` it. */
+  | { kind: 'claimed' }
+  /** Another request with this key is still running. */
+  | { kind: 'in_flight'; fingerprint: string }
+  /** A request with this key finished; replay its response if the fingerprint matches. */
+  | { kind: 'done'; fingerprint: string; response: StoredResponse };
+
+export interface Post {
+  id: string;
+  author: string;
+  title: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface Store {
+  createFamily(family: NewFamily): Promise<void>;
+  /** Atomic: two callers presenting the same current token produce exactly one successor. */
+  rotateRefreshToken(request: RotateRequest): Promise<RotateOutcome>;
+  /** Revokes the family the token belongs to (logout); unknown tokens are ignored. */
+  revokeFamilyOf(tokenHash: string): Promise<void>;
+
+  /** Atomic claim (SET NX semantics); `inFlightTtlMs` bounds a claim whose owner crashed. */
+  claimIdempotencyKey(key: string, fingerprint: string, inFlightTtlMs: number): Promise<IdempotencyClaim>;
+  completeIdempotencyKey(key: string, fingerprint: string, response: StoredResponse, ttlMs: number): Promise<void>;
+  /** Forgets a claim whose request failed, so a retry with the same key can run. */
+  releaseIdempotencyKey(key: string): Promise<void>;
+
+  addPost(post: Post, ttlMs: number): Promise<void>;
+  listPosts(author: string): Promise<Post[]>;
+
+  close(): Promise<void>;
+}
+
+/** Thrown by a store that cannot reach its backend; the server answers 503 `store_unavailable`. */
+export class StoreUnavailableError extends Error {
+  override name = 'StoreUnavailableError' as const;
+}

@@ -1,0 +1,105 @@
+import { afterEach } from 'vitest';
+import { start, type StartOptions } from '../../playground/server';
+
+/**
+ * A tiny client for the reference server tests. Node's fetch (undici) keeps no cookies, so the
+ * refresh cookie is carried by hand: `Session` remembers the one cookie the server sets on /auth.
+ */
+
+export const ALICE = { username: 'alice', password: 'wonderland' } as const;
+export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123';
+
+type Running = Awaited<ReturnType<typeof start>>;
+const running: Running[] = [];
+
+/** Starts a server on a free loopback port; it is closed after the current test. */
+export async function startServer(options: StartOptions = {}): Promise<Running> {
+  const server = await start({ host: '127.0.0.1', port: 0, jwtSecret: TEST_SECRET, ...options });
+  running.push(server);
+  return server;
+}
+
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((server) => server.close()));
+});
+
+/** The refresh cookie's value from a response: a string, '' when cleared, undefined when not set. */
+export function refreshCookieOf(res: Response): string | undefined {
+  for (const line of res.headers.getSetCookie()) {
+    const match = /^(?:__Secure-)?refresh_token=([^;]*)/.exec(line);
+    if (match) return /;\s*Max-Age=0(?:;|$)/i.test(line) ? '' : (match[1] ?? '');
+  }
+  return undefined;
+}
+
+export class Session {
+  cookie: string | undefined;
+  accessToken: string | undefined;
+
+  constructor(
+    readonly baseUrl: string,
+    readonly headers: Record<string, string> = {},
+  ) {}
+
+  /** A raw request carrying the cookie and (unless given) the access token. */
+  async fetch(path: string, init: RequestInit & { headers?: Record<string, string> } = {}): Promise<Response> {
+    const headers: Record<string, string> = { ...this.headers, ...init.headers };
+    if (this.cookie && path.startsWith('/auth/')) headers.cookie = `refresh_token=${this.cookie}`;
+    if (this.accessToken && !path.startsWith('/auth/') && !('authorization' in headers)) {
+      headers.authorization = `Bearer ${this.accessToken}`;
+    }
+    const res = await fetch(new URL(path, this.baseUrl), { ...init, headers });
+    const cookie = refreshCookieOf(res);
+    if (cookie !== undefined) this.cookie = cookie || undefined;
+    return res;
+  }
+
+  private async tokens(res: Response): Promise<Response> {
+    if (res.status === 200) {
+      const body = (await res.clone().json()) as { accessToken: string };
+      this.accessToken = body.accessToken;
+    }
+    return res;
+  }
+
+  async login(credentials: { username: string; password: string } = ALICE): Promise<Response> {
+    const res = await this.fetch('/auth/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(credentials),
+    });
+    return this.tokens(res);
+  }
+
+  async refresh(): Promise<Response> {
+    return this.tokens(await this.fetch('/auth/refresh', { method: 'POST' }));
+  }
+
+  /** A refresh with an explicit cookie value, without touching this session's state. */
+  refreshWith(cookie: string, headers: Record<string, string> = {}): Promise<Response> {
+    return fetch(new URL('/auth/refresh', this.baseUrl), {
+      method: 'POST',
+      headers: { ...this.headers, ...headers, cookie: `refresh_token=${cookie}` },
+    });
+  }
+
+  logout(): Promise<Response> {
+    return this.fetch('/auth/logout', { method: 'POST' });
+  }
+
+  createPost(input: unknown, headers: Record<string, string> = {}): Promise<Response> {
+    return this.fetch('/api/posts', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof input === 'string' ? input : JSON.stringify(input),
+    });
+  }
+}
+
+/** Logs alice in on a fresh session and returns it. */
+export async function loggedIn(baseUrl: string): Promise<Session> {
+  const session = new Session(baseUrl);
+  const res = await session.login();
+  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+  return session;
+}
