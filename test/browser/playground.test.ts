@@ -1,0 +1,327 @@
+/**
+ * End-to-end: the playground page in Debian's headless Chromium against the reference server,
+ * started in-process. Every case counts what reached the server (`stats`) rather than timing it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { start } from '../../playground/server';
+import {
+  ROOT,
+  ensureLibraryBuilt,
+  launchChromium,
+  openTab,
+  served,
+  snapshot,
+  startForeignServer,
+  waitForStatus,
+  type ForeignServer,
+  type Tab,
+} from '../helpers/browser';
+
+type Server = Awaited<ReturnType<typeof start>>;
+
+const REFRESH = 'POST /auth/refresh';
+const SCREENSHOT = join(ROOT, 'docs/playground.png');
+
+let browser: Browser;
+const contexts: BrowserContext[] = [];
+const servers: Server[] = [];
+
+beforeAll(async () => {
+  ensureLibraryBuilt();
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close()));
+});
+
+async function server(options: Parameters<typeof start>[0] = {}): Promise<Server> {
+  const s = await start({ port: 0, ...options });
+  servers.push(s);
+  return s;
+}
+
+async function context(viewport = { width: 1280, height: 800 }): Promise<BrowserContext> {
+  const c = await browser.newContext({ viewport });
+  contexts.push(c);
+  return c;
+}
+
+/** The pages must not have thrown or logged errors (a 401 the page expects is not logged as one). */
+function expectClean(tabs: Tab[]): void {
+  expect(tabs.flatMap((t) => t.errors)).toEqual([]);
+}
+
+async function loggedInTabs(url: string, n: number, ctx?: BrowserContext): Promise<Tab[]> {
+  const c = ctx ?? (await context());
+  const first = await openTab(c, url);
+  expect(await first.page.evaluate(() => window.demo.login())).toMatchObject({ ok: true, status: 200 });
+  await waitForStatus(first.page, 'authenticated');
+  const tabs = [first];
+  for (let i = 1; i < n; i++) tabs.push(await openTab(c, url));
+  for (const tab of tabs) await waitForStatus(tab.page, 'authenticated');
+  return tabs;
+}
+
+/**
+ * Waits until the wall clock is past the second the current token was issued in. JWT `exp` has a
+ * one-second resolution: a token refreshed within the same second as the one it replaces cannot be
+ * told apart from it by auth-fetch (see the report on same-second tokens), so the cases that are not
+ * about that wait it out.
+ */
+async function pastIssueSecond(page: Page): Promise<void> {
+  await page.waitForFunction(
+    () => {
+      const jwt = window.demo.state().accessToken;
+      if (!jwt) return true;
+      const claims = JSON.parse(atob(jwt.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { iat?: number };
+      return claims.iat === undefined || Date.now() >= (claims.iat + 1) * 1000 + 50;
+    },
+    undefined,
+    { timeout: 5_000, polling: 100 },
+  );
+}
+
+const token = (page: Page): Promise<string | undefined> => page.evaluate(() => window.demo.state().accessToken);
+
+describe('playground in Chromium', () => {
+  it('stays logged in across a reload through the HttpOnly refresh cookie', async () => {
+    const s = await server();
+    const ctx = await context();
+    const tab = await openTab(ctx, s.url);
+    expect(await tab.page.evaluate(() => window.demo.status())).toBe('anonymous');
+
+    expect(await tab.page.evaluate(() => window.demo.login())).toMatchObject({ ok: true });
+    const me = await tab.page.evaluate(() => window.demo.me());
+    expect(me.status).toBe(200);
+    expect(JSON.stringify(me.body)).toContain('alice');
+
+    // All cookies of the context: the refresh cookie has Path=/auth, so `cookies(s.url)` would not list it.
+    const httpOnly = (await ctx.cookies()).filter((c) => c.httpOnly);
+    expect(httpOnly.length).toBeGreaterThan(0);
+    const visible = await tab.page.evaluate(() => document.cookie);
+    for (const cookie of httpOnly) expect(visible).not.toContain(cookie.name);
+    expect(httpOnly.every((c) => c.path.startsWith('/auth'))).toBe(true);
+
+    const refreshesBefore = served(s.stats, REFRESH);
+    await tab.page.reload();
+    await tab.page.waitForFunction(() => window.demo?.isReady === true);
+    expect(await tab.page.evaluate(() => window.demo.status())).toBe('authenticated');
+    // No other tab to ask: exactly one refresh, through the cookie.
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore + 1);
+    const again = await tab.page.evaluate(() => window.demo.me());
+    expect(again.status).toBe(200);
+    expect(s.stats.refreshReused).toBe(0);
+    expectClean([tab]);
+  });
+
+  it('five tabs whose token expired, 20 requests each: one refresh in all, every request succeeds', async () => {
+    const s = await server({ accessTtl: 3 });
+    const tabs = await loggedInTabs(s.url, 5);
+    const refreshesBefore = served(s.stats, REFRESH);
+    // Really expired on the tabs' clock (nothing refreshes an idle tab's token behind its back here).
+    for (const { page } of tabs) {
+      await page.waitForFunction(() => Date.now() > (window.demo.state().expiresAt ?? Infinity), undefined, { timeout: 15_000, polling: 200 });
+    }
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
+
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.burst(20))));
+    const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
+
+    expect(served(s.stats, REFRESH) - refreshesBefore).toBe(1);
+    expect(s.stats.refreshReused).toBe(0);
+    expect(s.stats.refreshTokensPresentedTwice).toBe(0);
+    for (const snap of snaps) {
+      expect(snap.counts).toMatchObject({ requests: 20, ok: 20, status401: 0, rejected: 0 });
+      expect(snap.status).toBe('authenticated');
+    }
+    expect(
+      snaps.reduce((n, snap) => n + snap.counts.refreshOwn, 0),
+      'exactly one tab should report refresh:success with source "network"',
+    ).toBe(1);
+    expectClean(tabs);
+  });
+
+  it('five tabs whose token the server refuses, 20 requests each: one refresh in all, every request replayed', async () => {
+    const s = await server();
+    const tabs = await loggedInTabs(s.url, 5);
+    const refreshesBefore = served(s.stats, REFRESH);
+    await pastIssueSecond(tabs[0]!.page);
+
+    // Every tab holds a token the server rejects (exp unchanged, signature broken): the requests go
+    // out, come back 401, and the tabs must agree on a single refresh.
+    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+    const broken = await Promise.all(tabs.map(({ page }) => token(page)));
+    expect(new Set(broken).size).toBe(1);
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
+
+    const bursts = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.burst(20))));
+    const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
+
+    expect(served(s.stats, REFRESH) - refreshesBefore).toBe(1);
+    expect(s.stats.refreshReused).toBe(0);
+    expect(s.stats.refreshTokensPresentedTwice).toBe(0);
+    for (const snap of snaps) {
+      expect(snap.counts).toMatchObject({ requests: 20, ok: 20, status401: 0, rejected: 0 });
+      expect(snap.status).toBe('authenticated');
+    }
+    expect(bursts.every((b) => JSON.stringify(b.outcomes) === '{"200":20}')).toBe(true);
+    // The 401s really happened and were replayed (at least the first tab's requests met the broken token).
+    expect(snaps.reduce((n, snap) => n + snap.counts.replays, 0)).toBeGreaterThan(0);
+    expect(
+      snaps.reduce((n, snap) => n + snap.counts.refreshOwn, 0),
+      'exactly one tab should report refresh:success with source "network"',
+    ).toBe(1);
+    const fresh = await Promise.all(tabs.map(({ page }) => token(page)));
+    expect(new Set(fresh).size).toBe(1);
+    expect(fresh[0]).not.toBe(broken[0]);
+
+    // The README's screenshot: the first tab after the burst.
+    const png = await tabs[0]!.page.screenshot({ fullPage: false });
+    mkdirSync(dirname(SCREENSHOT), { recursive: true });
+    writeFileSync(SCREENSHOT, png);
+    expectClean(tabs);
+  });
+
+  it('writes a non-empty PNG screenshot of the page to docs/playground.png', () => {
+    const bytes = readFileSync(SCREENSHOT);
+    expect(bytes.length).toBeGreaterThan(10_000);
+    expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  });
+
+  it('logout in one tab ends the session in every tab; in-flight requests reject with SessionEndedError', async () => {
+    const s = await server({ postDelayMs: 4000 });
+    const tabs = await loggedInTabs(s.url, 3);
+    const refreshesBefore = served(s.stats, REFRESH);
+
+    // Three slow POSTs per tab, held by the server until after the logout.
+    const batches = await Promise.all(
+      tabs.map(({ page }) =>
+        page.evaluate(() =>
+          window.demo.start(3, '/api/posts', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ title: 'slow' }),
+          }),
+        ),
+      ),
+    );
+    await expect.poll(() => served(s.stats, 'POST /api/posts'), { timeout: 15_000, interval: 50 }).toBe(9);
+
+    expect(await tabs[1]!.page.evaluate(() => window.demo.logout())).toEqual({ ok: true });
+    await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
+
+    const results = await Promise.all(tabs.map(({ page }, i) => page.evaluate((b) => window.demo.waitBatch(b), batches[i]!)));
+    for (const tabResults of results) {
+      expect(tabResults.map((r) => r.errorName)).toEqual(['SessionEndedError', 'SessionEndedError', 'SessionEndedError']);
+    }
+    const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
+    for (const snap of snaps) {
+      expect(snap.errorNames).toEqual({ SessionEndedError: 3 });
+      expect(snap.counts.status401).toBe(0);
+      expect(snap.status).toBe('anonymous');
+    }
+    // Not an error storm: one logout call, no refresh attempts after it.
+    expect(served(s.stats, 'POST /auth/logout')).toBe(1);
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore);
+
+    // Still anonymous after a reload: the refresh cookie was revoked.
+    await tabs[2]!.page.reload();
+    await tabs[2]!.page.waitForFunction(() => window.demo?.isReady === true);
+    expect(await tabs[2]!.page.evaluate(() => window.demo.status())).toBe('anonymous');
+    expect(s.stats.refreshReused).toBe(0);
+    expectClean(tabs);
+  });
+
+  it('a POST that meets a 401 is replayed with the same Idempotency-Key and creates one post', async () => {
+    const s = await server();
+    const ctx = await context();
+    const [tab] = await loggedInTabs(s.url, 1, ctx);
+    const page = tab!.page;
+    const refreshesBefore = served(s.stats, REFRESH); // the start-up attempt without a cookie
+    await pastIssueSecond(page);
+    const keys: Array<string | undefined> = [];
+    page.on('request', (request) => {
+      if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/posts') {
+        keys.push(request.headers()['idempotency-key']);
+      }
+    });
+
+    // Key chosen by auth-fetch itself.
+    expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+    const first = await page.evaluate(() => window.demo.createPost({ title: 'one', key: null }));
+    expect(first.status).toBe(201);
+    expect(served(s.stats, 'POST /api/posts')).toBe(2);
+    expect(s.stats.postsCreated).toBe(1);
+    expect(keys).toHaveLength(2);
+    expect(keys[0]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(keys[1]).toBe(keys[0]);
+
+    // Key chosen by the page: kept as is through the replay.
+    expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+    const second = await page.evaluate(() => window.demo.createPost({ title: 'two', key: 'page-chosen-key-0001' }));
+    expect(second.status).toBe(201);
+    expect(second.idempotencyKey).toBe('page-chosen-key-0001');
+    expect(keys.slice(2)).toEqual(['page-chosen-key-0001', 'page-chosen-key-0001']);
+    expect(s.stats.postsCreated).toBe(2);
+
+    const snap = await snapshot(page);
+    expect(snap.counts.replays).toBe(2);
+    expect(snap.counts.status401).toBe(0);
+    expect(served(s.stats, REFRESH) - refreshesBefore).toBe(2);
+    expectClean([tab!]);
+  });
+
+  it('a new tab takes the session from a tab that holds a valid token, without a refresh', async () => {
+    const s = await server();
+    const ctx = await context();
+    const [first] = await loggedInTabs(s.url, 1, ctx);
+    const refreshesBefore = served(s.stats, REFRESH);
+
+    const second = await openTab(ctx, s.url);
+    expect(await second.page.evaluate(() => window.demo.status())).toBe('authenticated');
+    expect(await token(second.page)).toBe(await token(first!.page));
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore);
+    expect((await second.page.evaluate(() => window.demo.me())).status).toBe(200);
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore);
+    expectClean([first!, second]);
+  });
+
+  it('never sends the bearer token to another origin', async () => {
+    const foreign: ForeignServer = await startForeignServer();
+    try {
+      const s = await server();
+      const [tab] = await loggedInTabs(s.url, 1);
+      const result = await tab!.page.evaluate((url) => window.demo.request(`${url}/echo`), foreign.url);
+      expect(result.status).toBe(200);
+      expect(foreign.stats.requests).toBe(1);
+      expect(foreign.stats.authorizationHeaders).toBe(0);
+      expect(foreign.stats.preflights).toBe(0);
+      expectClean([tab!]);
+    } finally {
+      await foreign.close();
+    }
+  });
+
+  it('is usable at a narrow width', async () => {
+    const s = await server();
+    const ctx = await context({ width: 390, height: 844 });
+    const tab = await openTab(ctx, s.url);
+    const overflow = await tab.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    await tab.page.getByRole('button', { name: 'Log in' }).click();
+    await waitForStatus(tab.page, 'authenticated');
+    await tab.page.getByRole('button', { name: /api\/me/ }).click();
+    await tab.page.waitForFunction(() => window.demo.counts.settled === 1);
+    expect((await snapshot(tab.page)).counts.ok).toBe(1);
+    expectClean([tab]);
+  });
+});

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { createAuthFetch, type AuthFetchOptions } from '../../src/index.js';
+import { clockSkew, isStale, toToken } from '../../src/token.js';
+
+const offline = async () => new Response(null, { status: 401 });
+const make = (options: Record<string, unknown>) => () =>
+  createAuthFetch({ fetch: offline, ...options } as unknown as AuthFetchOptions).dispose();
+
+describe('options are validated at creation', () => {
+  it.each([
+    [{}, /`refresh` must be a URL or a function, got undefined/],
+    [{ refresh: '' }, /`refresh`.*got ""/],
+    [{ refresh: '/r', leewayMs: -5 }, /`leewayMs` must be a number ≥ 0, got -5/],
+    [{ refresh: '/r', leewayMs: Number.NaN }, /`leewayMs`.*NaN/],
+    [{ refresh: '/r', trustedOrigins: 'https://a.test' }, /`trustedOrigins` must be an array/],
+    [{ refresh: '/r', trustedOrigins: ['https://a.test/'] }, /`trustedOrigins` must be origins.*"https:\/\/a.test\/"/],
+    [{ refresh: '/r', trustedOrigins: ['a.test'] }, /`trustedOrigins`/],
+    [{ refresh: '/r', credentials: 'always' }, /`credentials`.*"always"/],
+    [{ refresh: '/r', fetch: 'fetch' }, /`fetch` must be a function, got "fetch"/],
+    [{ refresh: '/r', idempotency: true }, /`idempotency` must be an object or false, got true/],
+    [{ refresh: '/r', idempotency: { header: '' } }, /`idempotency.header`/],
+    [{ refresh: '/r', idempotency: { methods: 'POST' } }, /`idempotency.methods`/],
+    [{ refresh: '/r', channel: '' }, /`channel`/],
+    [{ refresh: '/r', logout: 5 }, /`logout` must be a URL, got 5/],
+    [{ refresh: '/r', shouldRefresh: 401 }, /`shouldRefresh` must be a function, got 401/],
+    [{ refresh: '/r', peerTimeoutMs: -1 }, /`peerTimeoutMs`/],
+  ])('%o is refused', (options, message) => {
+    expect(make(options)).toThrow(TypeError);
+    expect(make(options)).toThrow(message);
+  });
+
+  it('accepts a minimal configuration', () => {
+    expect(make({ refresh: '/auth/refresh', channel: false })).not.toThrow();
+    expect(make({ refresh: async () => null, channel: false })).not.toThrow();
+  });
+});
+
+describe('token timing', () => {
+  it('clockSkew leaves a correct clock alone and corrects only what the evidence proves', () => {
+    // Server time 10:00:00.000-.999, request took 50 ms: consistent with no skew.
+    expect(clockSkew(10_000, 10_200, 10_250)).toBe(0);
+    expect(clockSkew(10_000, 9_950, 10_999)).toBe(0);
+    // Server second starts after we received the answer: it is ahead by at least that.
+    expect(clockSkew(20_000, 10_000, 10_050)).toBe(9_950);
+    // Server second ended before we sent: it is behind by at least that.
+    expect(clockSkew(5_000, 10_000, 10_050)).toBe(-4_000);
+  });
+
+  it('isStale uses min(leeway, half the lifetime)', () => {
+    const token = { accessToken: 't', expiresAt: 100_000, lifetime: 30_000, exp: 100 };
+    expect(isStale(token, 84_999, 60_000)).toBe(false);
+    expect(isStale(token, 85_000, 60_000)).toBe(true);
+    expect(isStale({ ...token, expiresAt: undefined }, 1e15, 60_000)).toBe(false);
+  });
+
+  it('toToken falls back to expiresIn and tolerates garbage', () => {
+    expect(toToken({ accessToken: 'not.a.jwt', expiresIn: 10, sentAt: 1000, receivedAt: 1200 }).expiresAt).toBe(11_000);
+    expect(toToken({ accessToken: 'a.%%%.c', sentAt: 0, receivedAt: 0 }).expiresAt).toBeUndefined();
+    expect(toToken({ accessToken: 'a.bnVsbA.c', sentAt: 0, receivedAt: 0 }).exp).toBeUndefined(); // payload "null"
+  });
+});

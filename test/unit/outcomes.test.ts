@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { RefreshError, isRefreshError, isSessionEndedError } from '../../src/index.js';
+import { fakeApi } from '../helpers/fake-api.js';
+import { setup } from '../helpers/setup.js';
+
+describe('refresh outcomes', () => {
+  it('a rejected refresh token ends the session once; waiting requests get their original 401', async () => {
+    const api = fakeApi({ ttl: 60, refreshDelayMs: 10 });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    const events: string[] = [];
+    authFetch.on((e) => events.push(e.type === 'session:end' ? `end:${e.reason}` : e.type));
+    api.state.revoked.add(api.state.lastIssued);
+    api.state.refresh = 'reject';
+    const responses = await Promise.all(Array.from({ length: 20 }, () => authFetch(`${api.origin}/api/me`)));
+    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(401));
+    expect(api.state.refreshCalls).toBe(2);
+    expect(authFetch.getState().status).toBe('anonymous');
+    expect(events.filter((e) => e === 'end:rejected')).toHaveLength(1);
+    // No further refresh is tried until a new login.
+    await authFetch(`${api.origin}/api/me`);
+    expect(api.state.refreshCalls).toBe(2);
+  });
+
+  it('a network failure during refresh keeps the session and rejects waiting requests with RefreshError', async () => {
+    const api = fakeApi({ ttl: 60 });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    api.clock.now += 61_000; // expired: nothing valid to fall back on
+    api.state.refresh = 'network';
+    const error = await authFetch(`${api.origin}/api/me`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RefreshError);
+    expect(isRefreshError(error)).toBe(true);
+    expect((error as RefreshError).cause).toBeInstanceOf(TypeError);
+    expect(authFetch.getState().status).toBe('authenticated');
+    // The next request may try again, and succeeds once the network is back.
+    api.state.refresh = 'ok';
+    expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
+  });
+
+  it('a 5xx during refresh is a RefreshError with its status, not a logout', async () => {
+    const api = fakeApi({ ttl: 60 });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    api.clock.now += 61_000;
+    api.state.refresh = 'fail';
+    const error = (await authFetch(`${api.origin}/api/me`).catch((e: unknown) => e)) as RefreshError;
+    expect(error.name).toBe('RefreshError');
+    expect(error.status).toBe(503);
+    expect(authFetch.getState().status).toBe('authenticated');
+  });
+
+  it('a failed proactive refresh does not fail a request whose token is still valid', async () => {
+    const api = fakeApi({ ttl: 300 });
+    const authFetch = setup(api, { leewayMs: 60_000 });
+    await authFetch.ready;
+    api.clock.now += 250_000; // inside the leeway, not expired
+    api.state.refresh = 'fail';
+    const events: string[] = [];
+    authFetch.on((e) => events.push(e.type));
+    const res = await authFetch(`${api.origin}/api/me`);
+    expect(res.status).toBe(200);
+    expect(events).toContain('refresh:error');
+  });
+
+  it('an unreadable refresh answer is a RefreshError', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api, { refresh: async () => ({ token: 'x' }) as never });
+    const state = await authFetch.ready;
+    expect(state.status).toBe('unknown');
+    const error = await authFetch.refresh().catch((e: unknown) => e);
+    expect(isRefreshError(error)).toBe(true);
+  });
+
+  it('refresh() resolves to the new token, or rejects with SessionEndedError when refused', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api);
+    await authFetch.ready;
+    const before = api.state.lastIssued;
+    const fresh = await authFetch.refresh();
+    expect(fresh).toBe(api.state.lastIssued);
+    expect(fresh).not.toBe(before);
+    api.state.refresh = 'reject';
+    const error = await authFetch.refresh().catch((e: unknown) => e);
+    expect(isSessionEndedError(error)).toBe(true);
+  });
+});

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { LogoutError, SessionEndedError, type SessionState } from '../../src/index.js';
+import { fakeApi } from '../helpers/fake-api.js';
+import { jwtFor } from '../helpers/jwt.js';
+import { setup } from '../helpers/setup.js';
+
+describe('start-up', () => {
+  it('rehydrates through one refresh; requests made before ready wait for it', async () => {
+    const api = fakeApi({ refreshDelayMs: 20 });
+    const authFetch = setup(api);
+    const res = await authFetch(`${api.origin}/api/me`);
+    expect(res.status).toBe(200);
+    expect(api.state.refreshCalls).toBe(1);
+    expect((await authFetch.ready).status).toBe('authenticated');
+  });
+
+  it('goes anonymous without a refresh cookie, and sends requests without a token', async () => {
+    const api = fakeApi({ refresh: 'reject' });
+    const authFetch = setup(api);
+    const states: string[] = [];
+    authFetch.subscribe((s) => states.push(s.status));
+    expect((await authFetch.ready).status).toBe('anonymous');
+    expect(states).toEqual(['unknown', 'anonymous']);
+    const res = await authFetch(`${api.origin}/api/me`);
+    expect(res.status).toBe(401);
+    expect(api.state.requests.at(-1)?.authorization).toBeNull();
+  });
+
+  it('stays unknown when the refresh endpoint is unreachable, and tries again on the next request', async () => {
+    const api = fakeApi({ refresh: 'network' });
+    const authFetch = setup(api);
+    expect((await authFetch.ready).status).toBe('unknown');
+    api.state.refresh = 'ok';
+    expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
+    expect(authFetch.getState().status).toBe('authenticated');
+  });
+});
+
+describe('state and subscribe', () => {
+  it('follows the Svelte store contract: current value at once, then each change, unsubscribe stops it', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api);
+    const seen: SessionState[] = [];
+    const unsubscribe = authFetch.subscribe((s) => seen.push(s));
+    expect(seen).toEqual([{ status: 'unknown' }]);
+    await authFetch.ready;
+    expect(seen.at(-1)).toMatchObject({ status: 'authenticated', accessToken: api.state.lastIssued });
+    unsubscribe();
+    await authFetch.logout();
+    expect(seen).toHaveLength(2);
+  });
+
+  it('a throwing subscriber does not break the others', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api);
+    const seen: string[] = [];
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    authFetch.subscribe((s) => {
+      if (s.status !== 'unknown') throw new Error('subscriber bug');
+    });
+    authFetch.subscribe((s) => seen.push(s.status));
+    await authFetch.ready;
+    await new Promise((r) => setTimeout(r, 0));
+    process.off('uncaughtException', onError);
+    expect(seen).toEqual(['unknown', 'authenticated']);
+  });
+});
+
+describe('setTokens and logout', () => {
+  it('setTokens starts a session; bad input is a TypeError naming it', async () => {
+    const api = fakeApi({ refresh: 'reject' });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    expect(() => authFetch.setTokens({ accessToken: '' })).toThrow(/`accessToken`/);
+    expect(() => authFetch.setTokens({ accessToken: 'x', expiresIn: -1 })).toThrow(/`expiresIn`.*-1/);
+    const token = jwtFor(api.clock.now, 300);
+    authFetch.setTokens({ accessToken: token });
+    expect(authFetch.getState()).toMatchObject({ status: 'authenticated', accessToken: token });
+    expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
+  });
+
+  it('logout: anonymous at once, in-flight requests reject with SessionEndedError, one event, logout URL called once', async () => {
+    const api = fakeApi();
+    let logoutCalls = 0;
+    const authFetch = setup(api, {
+      fetch: async (input, init) => {
+        if (String(input).endsWith('/auth/logout')) logoutCalls++;
+        if (String(input).endsWith('/api/slow')) {
+          return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+        }
+        return api.fetch(input, init);
+      },
+    });
+    await authFetch.ready;
+    const events: string[] = [];
+    authFetch.on((e) => events.push(e.type));
+    const pending = Array.from({ length: 10 }, () => authFetch(`${api.origin}/api/slow`).catch((e: unknown) => e));
+    await new Promise((r) => setTimeout(r, 0));
+    const done = authFetch.logout();
+    expect(authFetch.getState().status).toBe('anonymous');
+    const results = await Promise.all(pending);
+    expect(results.every((e) => e instanceof SessionEndedError && e.reason === 'logout')).toBe(true);
+    await done;
+    expect(logoutCalls).toBe(1);
+    expect(events).toEqual(['session:end']);
+  });
+
+  it('logout rejects with LogoutError when the server could not be told, but the tab is logged out', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api, {
+      fetch: async (input, init) => (String(input).endsWith('/auth/logout') ? new Response(null, { status: 500 }) : api.fetch(input, init)),
+    });
+    await authFetch.ready;
+    const error = await authFetch.logout().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LogoutError);
+    expect((error as LogoutError).status).toBe(500);
+    expect(authFetch.getState().status).toBe('anonymous');
+  });
+
+  it('requests waiting for a refresh reject with SessionEndedError when the user logs out meanwhile', async () => {
+    const api = fakeApi({ ttl: 60, refreshDelayMs: 50 });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    api.clock.now += 61_000;
+    const pending = authFetch(`${api.origin}/api/me`).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 5));
+    await authFetch.logout();
+    const error = await pending;
+    expect(error).toBeInstanceOf(SessionEndedError);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(authFetch.getState().status).toBe('anonymous'); // the late refresh answer is not adopted
+  });
+});
