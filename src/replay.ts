@@ -32,7 +32,7 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   const idem = config.idempotency;
   if (idem && idem.methods.includes(method) && !headers.has(idem.header)) headers.set(idem.header, idem.key());
-  const body = init?.body;
+  let body = init?.body;
   // A stream can be read once; a Request's body can be kept by cloning it before the first send.
   const bodyKept = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
   const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
@@ -43,12 +43,19 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
     url,
     method,
     replayable,
-    send(token, signal) {
+    async send(token, signal) {
+      // A FormData body gets a new multipart boundary each time it is sent; an Idempotency-Key
+      // server that compares payloads would see a different request. Serialize it once.
+      if (replayable && typeof FormData !== 'undefined' && body instanceof FormData) {
+        body = await new Response(body).blob();
+      }
       if (token) headers.set('authorization', `Bearer ${token}`);
       else headers.delete('authorization');
       // There is at most one replay, so one spare copy of the body is enough.
       const sent = sends++ && spare ? spare : input;
-      return config.fetch(sent, { ...init, headers, signal: userSignal ? anySignal([userSignal, signal]) : signal });
+      const options: RequestInit = { ...init, headers, signal: userSignal ? anySignal([userSignal, signal]) : signal };
+      if (body !== init?.body) options.body = body ?? null;
+      return config.fetch(sent, options);
     },
   };
 }
