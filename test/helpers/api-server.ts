@@ -17,7 +17,7 @@ export interface ApiServer {
   /** Tokens the API refuses although they have not expired (e.g. revoked, or "expire now"). */
   revoked: Set<string>;
   /** Every API request as received (first sends and replays). */
-  received: Array<{ method: string; path: string; authorization?: string; key?: string; contentType?: string; body: string }>;
+  received: Array<{ method: string; path: string; authorization: string | undefined; key: string | undefined; contentType: string | undefined; body: string }>;
   /** Effects of POST /api/posts, once per Idempotency-Key. */
   posts: Map<string, string>;
   lastToken: string;
