@@ -119,14 +119,18 @@ function clock(date = new Date()) {
   return date.toTimeString().slice(0, 8);
 }
 
-/** Appends a line; a line equal to the newest one just bumps its ×N (a burst stays readable). */
+/**
+ * Appends a line. A line equal to one of the newest few bumps that line's ×N and moves it to the
+ * top instead, so that a burst of 50 replays interleaved with tab messages stays readable.
+ */
 function log(kind, text) {
-  const top = logList.firstElementChild;
-  if (top && top.dataset.text === text) {
-    const n = Number(top.dataset.n) + 1;
-    top.dataset.n = String(n);
-    top.querySelector('span').textContent = `${text}  ×${n}`;
-    top.querySelector('time').textContent = clock();
+  const recent = [...logList.children].slice(0, 4).find((li) => li.dataset.text === text);
+  if (recent) {
+    const n = Number(recent.dataset.n) + 1;
+    recent.dataset.n = String(n);
+    recent.querySelector('span').textContent = `${text}  ×${n}`;
+    recent.querySelector('time').textContent = clock();
+    logList.prepend(recent);
     return;
   }
   logList.querySelector('li.empty')?.remove();
@@ -150,6 +154,15 @@ function clearLog() {
   li.textContent = 'Events appear here: refreshes, replays, messages from other tabs, logouts.';
   logList.append(li);
 }
+
+/** auth-fetch's channel messages, in words. */
+const TAB_MESSAGES = {
+  query: 'another tab asked for the current token',
+  token: 'another tab shared its token',
+  end: 'another tab ended the session',
+  claim: 'another tab claimed the refresh',
+  bye: 'another tab closed',
+};
 
 authFetch.on((event) => {
   events.push({ t: Date.now(), ...event, error: event.error ? { name: event.error.name, message: event.error.message } : undefined });
@@ -186,7 +199,7 @@ authFetch.on((event) => {
       break;
     case 'tab:message':
       counts.tabMessages++;
-      log('tab', `message from another tab: ${event.kind}`);
+      log('tab', TAB_MESSAGES[event.kind] ?? `message from another tab: ${event.kind}`);
       break;
     default:
       log('info', event.type);
@@ -257,8 +270,17 @@ setInterval(() => renderExpiry(), 1000);
 // ---------------------------------------------------------------------------------------------
 // Actions
 
+/** Shows a result as "label: value" lines (objects one level deep), not raw JSON. */
 function show(title, value) {
-  $('result').textContent = `${title}\n${typeof value === 'string' ? value : JSON.stringify(value, null, 2)}`;
+  const lines = [title];
+  if (typeof value === 'string') lines.push(value);
+  else {
+    for (const [key, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      lines.push(`${key}: ${v !== null && typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    }
+  }
+  $('result').textContent = lines.join('\n');
 }
 
 async function login(username = 'alice', password = 'wonderland') {
@@ -295,18 +317,21 @@ async function me() {
 }
 
 let postSeq = 0;
+/** `key: null` leaves the Idempotency-Key to auth-fetch (it adds one to POSTs by itself). */
 async function createPost({ title, key } = {}) {
-  const idempotencyKey = key ?? crypto.randomUUID();
+  const idempotencyKey = key === null ? null : (key ?? crypto.randomUUID());
   const replaysBefore = counts.replays;
+  const headers = { 'Content-Type': 'application/json' };
+  if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;
   const result = await request('/api/posts', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'Idempotency-Key': idempotencyKey },
+    headers,
     body: JSON.stringify({ title: title ?? `Post #${++postSeq} from tab ${tabId}`, body: 'Written by the auth-fetch playground.' }),
   });
   result.idempotencyKey = idempotencyKey;
   last.post = result;
   show('POST /api/posts', {
-    'Idempotency-Key': idempotencyKey,
+    'Idempotency-Key': idempotencyKey ?? '(chosen by auth-fetch)',
     status: result.status || result.errorName,
     'replayed by auth-fetch after a 401': counts.replays > replaysBefore ? 'yes' : 'no',
     'server answered from its idempotency record (Idempotent-Replayed)': result.replayed ? 'yes' : 'no',
@@ -320,9 +345,10 @@ async function burst(n = 50, path = '/api/me') {
   const results = await waitBatch(start(n, path));
   const byOutcome = {};
   for (const r of results) bump(byOutcome, r.status ? String(r.status) : r.errorName);
+  const outcomes = Object.entries(byOutcome).map(([outcome, k]) => `${k} × ${outcome}`).join(', ');
   const summary = {
     requests: n,
-    outcomes: byOutcome,
+    outcomes,
     'refreshes sent by this tab': counts.refreshOwn - before.refreshOwn,
     'tokens taken from other tabs': counts.refreshPeer - before.refreshPeer,
     '401s replayed': counts.replays - before.replays,
@@ -332,6 +358,8 @@ async function burst(n = 50, path = '/api/me') {
   return summary;
 }
 
+const EXPIRED_MARK = 'EXPIRED0';
+
 /** Corrupts the signature, keeps exp: the client still trusts the token, the server does not. */
 function expireNow() {
   const state = authFetch.getState();
@@ -340,8 +368,9 @@ function expireNow() {
     return false;
   }
   const [header, payload, signature = ''] = state.accessToken.split('.');
-  const first = signature[0] === 'A' ? 'B' : 'A';
-  const broken = `${header}.${payload}.${first}${signature.slice(1)}`;
+  // A fixed prefix rather than a flipped character, so that doing it twice (here and in another
+  // tab) cannot restore the original signature.
+  const broken = `${header}.${payload}.${EXPIRED_MARK}${signature.slice(EXPIRED_MARK.length)}`;
   const tokens = { accessToken: broken };
   if (state.expiresAt) tokens.expiresIn = Math.max(1, Math.round((state.expiresAt - Date.now()) / 1000));
   authFetch.setTokens(tokens);

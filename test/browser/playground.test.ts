@@ -173,13 +173,9 @@ describe('playground in Chromium', () => {
       expect(snap.counts).toMatchObject({ requests: 20, ok: 20, status401: 0, rejected: 0 });
       expect(snap.status).toBe('authenticated');
     }
-    expect(bursts.every((b) => JSON.stringify(b.outcomes) === '{"200":20}')).toBe(true);
+    expect(bursts.map((b) => b.outcomes)).toEqual(Array(5).fill('20 × 200'));
     // The 401s really happened and were replayed (at least the first tab's requests met the broken token).
     expect(snaps.reduce((n, snap) => n + snap.counts.replays, 0)).toBeGreaterThan(0);
-    expect(
-      snaps.reduce((n, snap) => n + snap.counts.refreshOwn, 0),
-      'exactly one tab should report refresh:success with source "network"',
-    ).toBe(1);
     const fresh = await Promise.all(tabs.map(({ page }) => token(page)));
     expect(new Set(fresh).size).toBe(1);
     expect(fresh[0]).not.toBe(broken[0]);
@@ -189,6 +185,10 @@ describe('playground in Chromium', () => {
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     writeFileSync(SCREENSHOT, png);
     expectClean(tabs);
+    expect(
+      snaps.reduce((n, snap) => n + snap.counts.refreshOwn, 0),
+      'exactly one tab should report refresh:success with source "network"',
+    ).toBe(1);
   });
 
   it('writes a non-empty PNG screenshot of the page to docs/playground.png', () => {
@@ -198,15 +198,16 @@ describe('playground in Chromium', () => {
   });
 
   it('logout in one tab ends the session in every tab; in-flight requests reject with SessionEndedError', async () => {
-    const s = await server({ postDelayMs: 4000 });
-    const tabs = await loggedInTabs(s.url, 3);
+    const s = await server({ postDelayMs: 5000 });
+    const tabs = await loggedInTabs(s.url, 5);
     const refreshesBefore = served(s.stats, REFRESH);
 
-    // Three slow POSTs per tab, held by the server until after the logout.
+    // One slow POST per tab, held by the server past the logout. Chromium allows 6 connections per
+    // host across the context: 5 slow requests leave one for the logout call.
     const batches = await Promise.all(
       tabs.map(({ page }) =>
         page.evaluate(() =>
-          window.demo.start(3, '/api/posts', {
+          window.demo.start(1, '/api/posts', {
             method: 'POST',
             headers: { 'Content-Type': 'application/json' },
             body: JSON.stringify({ title: 'slow' }),
@@ -214,19 +215,19 @@ describe('playground in Chromium', () => {
         ),
       ),
     );
-    await expect.poll(() => served(s.stats, 'POST /api/posts'), { timeout: 15_000, interval: 50 }).toBe(9);
+    await expect.poll(() => served(s.stats, 'POST /api/posts'), { timeout: 15_000, interval: 50 }).toBe(5);
 
     expect(await tabs[1]!.page.evaluate(() => window.demo.logout())).toEqual({ ok: true });
+    // Within a second is the target; the generous timeout only keeps a loaded machine from flaking.
     await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
 
     const results = await Promise.all(tabs.map(({ page }, i) => page.evaluate((b) => window.demo.waitBatch(b), batches[i]!)));
-    for (const tabResults of results) {
-      expect(tabResults.map((r) => r.errorName)).toEqual(['SessionEndedError', 'SessionEndedError', 'SessionEndedError']);
-    }
+    expect(results.flat().map((r) => r.errorName)).toEqual(Array(5).fill('SessionEndedError'));
     const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
     for (const snap of snaps) {
-      expect(snap.errorNames).toEqual({ SessionEndedError: 3 });
+      expect(snap.errorNames).toEqual({ SessionEndedError: 1 });
       expect(snap.counts.status401).toBe(0);
+      expect(snap.counts.becameAnonymous).toBe(1);
       expect(snap.status).toBe('anonymous');
     }
     // Not an error storm: one logout call, no refresh attempts after it.
@@ -237,6 +238,7 @@ describe('playground in Chromium', () => {
     await tabs[2]!.page.reload();
     await tabs[2]!.page.waitForFunction(() => window.demo?.isReady === true);
     expect(await tabs[2]!.page.evaluate(() => window.demo.status())).toBe('anonymous');
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore + 1); // its start-up attempt, refused
     expect(s.stats.refreshReused).toBe(0);
     expectClean(tabs);
   });

@@ -1,0 +1,216 @@
+/**
+ * Chaos soak: `npm run soak`. Five tabs of one Chromium context run the playground page against the
+ * reference server with a short access-token lifetime and a flaky refresh endpoint, and call a
+ * "foreign" loopback origin too. Every tab makes a few requests a second (GETs, POSTs with keys,
+ * foreign GETs) for SOAK_SECONDS, then the figures are printed. The exit code is non-zero when any
+ * figure that must be zero is not: user-visible 401s, duplicate POST effects, refresh tokens
+ * presented twice, bearer tokens seen by the foreign origin, unexpected `anonymous` states.
+ *
+ * Environment (all optional):
+ *   SOAK_SECONDS=30        how long the tabs keep calling
+ *   SOAK_FAULTS=1          refresh fault injection on (503s, dropped connections, slow answers); 0 turns it off
+ *   SOAK_FAULT_RATE=0.3    fraction of /auth/refresh calls that fail on purpose when faults are on
+ *   SOAK_ACCESS_TTL=5      access-token lifetime in seconds
+ *   SOAK_LEEWAY_MS=1500    auth-fetch's proactive-refresh leeway
+ *   SOAK_TABS=5            tabs in the one browser context
+ *   SOAK_RATE=3            requests per second per tab (on average)
+ *   SOAK_JSON=path         also write the figures as JSON there
+ */
+import { writeFileSync } from 'node:fs';
+import { start } from '../playground/server';
+import {
+  ensureLibraryBuilt,
+  launchChromium,
+  openTab,
+  snapshot,
+  startForeignServer,
+  waitForStatus,
+  type DemoResult,
+  type DemoSnapshot,
+} from '../test/helpers/browser';
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a number ≥ 0, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const SECONDS = numberFromEnv('SOAK_SECONDS', 30);
+const FAULTS = process.env.SOAK_FAULTS !== '0';
+const FAULT_RATE = numberFromEnv('SOAK_FAULT_RATE', 0.3);
+const ACCESS_TTL = Math.max(2, Math.round(numberFromEnv('SOAK_ACCESS_TTL', 5)));
+const LEEWAY_MS = numberFromEnv('SOAK_LEEWAY_MS', 1500);
+const TABS = Math.max(1, Math.round(numberFromEnv('SOAK_TABS', 5)));
+const RATE = Math.max(0.1, numberFromEnv('SOAK_RATE', 3));
+
+interface SoakRecord {
+  titles: string[];
+  posts: Array<{ title: string; status: number; replayed: boolean | undefined; errorName: string | undefined }>;
+}
+
+declare global {
+  interface Window {
+    soak?: { stop: boolean; pending: Set<Promise<unknown>>; record: SoakRecord };
+  }
+}
+
+/** Runs inside each tab: a jittered loop of requests through window.demo until `soak.stop`. */
+function drive({ rate, foreign, tab }: { rate: number; foreign: string; tab: number }): void {
+  const record: SoakRecord = { titles: [], posts: [] };
+  const soak = { stop: false, pending: new Set<Promise<unknown>>(), record };
+  window.soak = soak;
+  let n = 0;
+  const tick = (): void => {
+    if (soak.stop) return;
+    const dice = Math.random();
+    let call: Promise<unknown>;
+    if (dice < 0.45) call = window.demo.request('/api/me');
+    else if (dice < 0.6) call = window.demo.request('/api/posts');
+    else if (dice < 0.85) {
+      const key = crypto.randomUUID();
+      const title = `soak tab ${tab} #${++n} ${key}`;
+      record.titles.push(title);
+      call = window.demo.createPost({ title, key }).then((r) => {
+        record.posts.push({ title, status: r.status, replayed: r.replayed, errorName: r.errorName });
+      });
+    } else call = window.demo.request(`${foreign}/soak`);
+    soak.pending.add(call);
+    void call.finally(() => soak.pending.delete(call));
+    setTimeout(tick, (1000 / rate) * (0.5 + Math.random()));
+  };
+  tick();
+}
+
+function add(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
+  for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
+  return into;
+}
+
+async function main(): Promise<number> {
+  ensureLibraryBuilt();
+  const foreign = await startForeignServer();
+  const server = await start({
+    port: 0,
+    accessTtl: ACCESS_TTL,
+    refreshFaultRate: FAULTS ? FAULT_RATE : 0,
+  });
+  const browser = await launchChromium();
+  const log = (line: string) => console.log(`soak: ${line}`);
+  try {
+    log(`server ${server.url}, foreign origin ${foreign.url}, ${TABS} tabs, ${SECONDS}s, access TTL ${ACCESS_TTL}s, ` +
+      `leeway ${LEEWAY_MS}ms, faults ${FAULTS ? `on (${FAULT_RATE})` : 'off'}`);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    // tsx compiles with esbuild's keepNames, which wraps named functions in `__name(...)`; `drive`
+    // below runs in the page, where that helper does not exist.
+    await context.addInitScript('globalThis.__name ??= (fn) => fn;');
+    const url = `${server.url}/?leewayMs=${LEEWAY_MS}`;
+    const first = await openTab(context, url);
+    const login = await first.page.evaluate(() => window.demo.login());
+    if (!login.ok) throw new Error(`login failed: ${JSON.stringify(login)}`);
+    const tabs = [first];
+    for (let i = 1; i < TABS; i++) tabs.push(await openTab(context, url));
+    for (const tab of tabs) await waitForStatus(tab.page, 'authenticated');
+    await Promise.all(tabs.map((t) => t.page.evaluate(() => window.demo.reset())));
+
+    const before = { rotations: server.stats.refreshRotations, refreshRequests: server.stats.requests['POST /auth/refresh'] ?? 0 };
+    const startedAt = Date.now();
+    await Promise.all(tabs.map((t, i) => t.page.evaluate(drive, { rate: RATE, foreign: foreign.url, tab: i + 1 })));
+    for (let left = SECONDS; left > 0; left -= 10) {
+      await new Promise((r) => setTimeout(r, Math.min(10, left) * 1000));
+      const snaps = await Promise.all(tabs.map((t) => snapshot(t.page)));
+      log(`${Math.round((Date.now() - startedAt) / 1000)}s: ${snaps.reduce((n, s) => n + s.counts.requests, 0)} requests, ` +
+        `${server.stats.requests['POST /auth/refresh'] ?? 0} refresh calls, ${server.stats.refreshFaults} faults`);
+    }
+    await Promise.all(tabs.map((t) => t.page.evaluate(() => { window.soak!.stop = true; })));
+    await Promise.all(tabs.map((t) => t.page.evaluate(() => Promise.allSettled([...window.soak!.pending]))));
+    const elapsed = (Date.now() - startedAt) / 1000;
+
+    const snaps: DemoSnapshot[] = await Promise.all(tabs.map((t) => snapshot(t.page)));
+    const records: SoakRecord[] = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.soak!.record)));
+    // The server's own list of posts: a title twice means one POST took effect twice.
+    const listed: DemoResult = await first.page.evaluate(() => window.demo.request('/api/posts'));
+    const posts = (listed.body as { posts?: Array<{ title: string }> } | null)?.posts ?? [];
+    const sent = new Set(records.flatMap((r) => r.titles));
+    const seen = new Map<string, number>();
+    for (const p of posts) if (sent.has(p.title)) seen.set(p.title, (seen.get(p.title) ?? 0) + 1);
+    const duplicatePosts = [...seen.values()].reduce((n, c) => n + c - 1, 0);
+    const reasons: Record<string, number> = {};
+    for (const t of tabs) {
+      add(reasons, await t.page.evaluate(() => {
+        const by: Record<string, number> = {};
+        for (const e of window.demo.events) if (e.type === 'refresh:start') by[String(e.reason)] = (by[String(e.reason)] ?? 0) + 1;
+        return by;
+      }));
+    }
+
+    const rotations = server.stats.refreshRotations - before.rotations;
+    const lifetimes = elapsed / ACCESS_TTL;
+    const leeway = Math.min(LEEWAY_MS / 1000, ACCESS_TTL / 2);
+    const figures = {
+      seconds: Math.round(elapsed),
+      tabs: TABS,
+      faults: FAULTS ? FAULT_RATE : 0,
+      requests: snaps.reduce((n, s) => n + s.counts.requests, 0),
+      responsesOk: snaps.reduce((n, s) => n + s.counts.ok, 0),
+      statuses: snaps.reduce((m, s) => add(m, s.statuses), {} as Record<string, number>),
+      userVisible401s: snaps.reduce((n, s) => n + s.counts.status401, 0),
+      rejectionsByName: snaps.reduce((m, s) => add(m, s.errorNames), {} as Record<string, number>),
+      replays401: snaps.reduce((n, s) => n + s.counts.replays, 0),
+      postsSent: sent.size,
+      postsCreated: server.stats.postsCreated,
+      postsAcknowledged: records.flatMap((r) => r.posts).filter((p) => p.status === 201).length,
+      duplicatePostEffects: duplicatePosts,
+      idempotentReplaysByServer: server.stats.idempotentReplays,
+      refreshCalls: (server.stats.requests['POST /auth/refresh'] ?? 0) - before.refreshRequests,
+      refreshFaultsInjected: server.stats.refreshFaults,
+      refreshRotations: rotations,
+      refreshStartsByReason: reasons,
+      refreshGraceReplays: server.stats.refreshGraceReplays,
+      refreshTokensPresentedTwice: server.stats.refreshTokensPresentedTwice,
+      refreshReuseDetections: server.stats.refreshReused,
+      foreignRequests: foreign.stats.requests,
+      foreignBearerTokens: foreign.stats.authorizationHeaders,
+      unexpectedAnonymous: snaps.reduce((n, s) => n + s.counts.becameAnonymous + (s.status === 'authenticated' ? 0 : 1), 0),
+      refreshesPerTokenLifetime: Number((rotations / lifetimes).toFixed(2)),
+      idealRefreshesPerTokenLifetime: Number((ACCESS_TTL / (ACCESS_TTL - leeway)).toFixed(2)),
+      pageErrors: tabs.flatMap((t) => t.errors),
+    };
+
+    const mustBeZero = [
+      'userVisible401s',
+      'duplicatePostEffects',
+      'refreshTokensPresentedTwice',
+      'foreignBearerTokens',
+      'unexpectedAnonymous',
+    ] as const;
+    const failures: string[] = mustBeZero.filter((key) => figures[key] !== 0);
+    if (figures.pageErrors.length > 0) failures.push('pageErrors');
+
+    console.log('\nsoak figures');
+    for (const [key, value] of Object.entries(figures)) {
+      const mark = (mustBeZero as readonly string[]).includes(key) ? (value === 0 ? '  ok ' : '  FAIL') : '     ';
+      console.log(`${mark} ${key.padEnd(32)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+    }
+    if (process.env.SOAK_JSON) writeFileSync(process.env.SOAK_JSON, `${JSON.stringify(figures, null, 2)}\n`);
+    if (failures.length > 0) {
+      console.error(`\nsoak: FAILED, not zero: ${failures.join(', ')}`);
+      return 1;
+    }
+    console.log('\nsoak: passed (every must-be-zero figure is zero)');
+    return 0;
+  } finally {
+    await browser.close();
+    await server.close();
+    await foreign.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error('soak: crashed:', error);
+    process.exit(2);
+  },
+);
