@@ -10,7 +10,9 @@ import type { Store } from './store.js';
 
 async function openStore(redisUrl: string | undefined): Promise<Store | undefined> {
   if (redisUrl === undefined) return undefined;
-  throw new ConfigError(`REDIS_URL is not supported yet (got ${JSON.stringify(redisUrl)})`);
+  // Loaded only when asked for, so the in-memory playground never loads the Redis client.
+  const { connectRedisStore } = await import('./redis-store.js');
+  return connectRedisStore(redisUrl, { log: (line) => console.log(line) });
 }
 
 async function main(): Promise<void> {
