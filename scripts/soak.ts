@@ -14,6 +14,8 @@
  *   SOAK_LEEWAY_MS=1500    auth-fetch's proactive-refresh leeway
  *   SOAK_TABS=5            tabs in the one browser context
  *   SOAK_RATE=3            requests per second per tab (on average)
+ *   SOAK_EXPIRE_EVERY=8    each tab corrupts its token ("Expire now") about this often, in seconds, so
+ *                          that 401s and replays happen too; 0 turns it off
  *   SOAK_JSON=path         also write the figures as JSON there
  */
 import { writeFileSync } from 'node:fs';
@@ -44,8 +46,10 @@ const ACCESS_TTL = Math.max(2, Math.round(numberFromEnv('SOAK_ACCESS_TTL', 5)));
 const LEEWAY_MS = numberFromEnv('SOAK_LEEWAY_MS', 1500);
 const TABS = Math.max(1, Math.round(numberFromEnv('SOAK_TABS', 5)));
 const RATE = Math.max(0.1, numberFromEnv('SOAK_RATE', 3));
+const EXPIRE_EVERY = numberFromEnv('SOAK_EXPIRE_EVERY', 8);
 
 interface SoakRecord {
+  expiries: number;
   titles: string[];
   posts: Array<{ title: string; status: number; replayed: boolean | undefined; errorName: string | undefined }>;
 }
@@ -57,13 +61,14 @@ declare global {
 }
 
 /** Runs inside each tab: a jittered loop of requests through window.demo until `soak.stop`. */
-function drive({ rate, foreign, tab }: { rate: number; foreign: string; tab: number }): void {
-  const record: SoakRecord = { titles: [], posts: [] };
+function drive({ rate, foreign, tab, expireEvery }: { rate: number; foreign: string; tab: number; expireEvery: number }): void {
+  const record: SoakRecord = { expiries: 0, titles: [], posts: [] };
   const soak = { stop: false, pending: new Set<Promise<unknown>>(), record };
   window.soak = soak;
   let n = 0;
   const tick = (): void => {
     if (soak.stop) return;
+    if (expireEvery > 0 && Math.random() < 1 / (rate * expireEvery) && window.demo.expireNow()) record.expiries++;
     const dice = Math.random();
     let call: Promise<unknown>;
     if (dice < 0.45) call = window.demo.request('/api/me');
@@ -100,7 +105,7 @@ async function main(): Promise<number> {
   const log = (line: string) => console.log(`soak: ${line}`);
   try {
     log(`server ${server.url}, foreign origin ${foreign.url}, ${TABS} tabs, ${SECONDS}s, access TTL ${ACCESS_TTL}s, ` +
-      `leeway ${LEEWAY_MS}ms, faults ${FAULTS ? `on (${FAULT_RATE})` : 'off'}`);
+      `leeway ${LEEWAY_MS}ms, faults ${FAULTS ? `on (${FAULT_RATE})` : 'off'}, expire-now every ~${EXPIRE_EVERY}s per tab`);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // tsx compiles with esbuild's keepNames, which wraps named functions in `__name(...)`; `drive`
     // below runs in the page, where that helper does not exist.
@@ -116,7 +121,7 @@ async function main(): Promise<number> {
 
     const before = { rotations: server.stats.refreshRotations, refreshRequests: server.stats.requests['POST /auth/refresh'] ?? 0 };
     const startedAt = Date.now();
-    await Promise.all(tabs.map((t, i) => t.page.evaluate(drive, { rate: RATE, foreign: foreign.url, tab: i + 1 })));
+    await Promise.all(tabs.map((t, i) => t.page.evaluate(drive, { rate: RATE, foreign: foreign.url, tab: i + 1, expireEvery: EXPIRE_EVERY })));
     for (let left = SECONDS; left > 0; left -= 10) {
       await new Promise((r) => setTimeout(r, Math.min(10, left) * 1000));
       const snaps = await Promise.all(tabs.map((t) => snapshot(t.page)));
@@ -157,6 +162,7 @@ async function main(): Promise<number> {
       statuses: snaps.reduce((m, s) => add(m, s.statuses), {} as Record<string, number>),
       userVisible401s: snaps.reduce((n, s) => n + s.counts.status401, 0),
       rejectionsByName: snaps.reduce((m, s) => add(m, s.errorNames), {} as Record<string, number>),
+      expireNowCalls: records.reduce((n, r) => n + r.expiries, 0),
       replays401: snaps.reduce((n, s) => n + s.counts.replays, 0),
       postsSent: sent.size,
       postsCreated: server.stats.postsCreated,
@@ -192,6 +198,10 @@ async function main(): Promise<number> {
     for (const [key, value] of Object.entries(figures)) {
       const mark = (mustBeZero as readonly string[]).includes(key) ? (value === 0 ? '  ok ' : '  FAIL') : '     ';
       console.log(`${mark} ${key.padEnd(32)} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+    }
+    if (figures.expireNowCalls > 0) {
+      console.log(`      (refreshesPerTokenLifetime includes the reactive refreshes after ${figures.expireNowCalls} expire-now calls; ` +
+        'SOAK_EXPIRE_EVERY=0 measures proactive refreshing alone)');
     }
     if (process.env.SOAK_JSON) writeFileSync(process.env.SOAK_JSON, `${JSON.stringify(figures, null, 2)}\n`);
     if (failures.length > 0) {
