@@ -32,5 +32,7 @@ export async function injectRefreshFault(
     return true;
   }
   await sleep(SLOW_MIN_MS + Math.random() * SLOW_EXTRA_MS);
-  return false;
+  // A client that gave up meanwhile must not have its token rotated behind its back: the answer
+  // would be lost and its retry with the old token would count as a second presentation.
+  return req.socket.destroyed;
 }

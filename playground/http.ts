@@ -53,18 +53,33 @@ const tooLarge = (): HttpError =>
     connection: 'close',
   });
 
-/** Reads the whole body, refusing more than MAX_BODY_BYTES (declared or actually sent). */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing more than MAX_BODY_BYTES (declared or actually sent). On
+ * overflow the rest is drained, not read into memory: destroying the request would also destroy
+ * the socket and lose the 413 answer.
+ */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (declared > MAX_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.resume();
+      reject(tooLarge());
+    };
+    const onEnd = (): void => resolve(Buffer.concat(chunks));
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', () => reject(badRequest('The request body was cut short')));
+  });
 }
 
 /** Parses a JSON object body; anything else is 400 `bad_request`. */

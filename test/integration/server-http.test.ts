@@ -41,7 +41,8 @@ describe('reference server: HTTP hygiene', () => {
     const chunk = new TextEncoder().encode('x'.repeat(16 * 1024));
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let i = 0; i < 5; i += 1) controller.enqueue(chunk);
+        // 1 MiB, far past the limit: the server must still get its 413 out, not reset the socket.
+        for (let i = 0; i < 64; i += 1) controller.enqueue(chunk);
         controller.close();
       },
     });
