@@ -2,7 +2,7 @@
  * End-to-end: the playground page in Debian's headless Chromium against the reference server,
  * started in-process. Every case counts what reached the server (`stats`) rather than timing it.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,13 @@ import {
 type Server = Awaited<ReturnType<typeof start>>;
 
 const REFRESH = 'POST /auth/refresh';
-const SCREENSHOT = join(ROOT, 'docs/playground.png');
+/**
+ * Each run writes its screenshot to the (git-ignored) artifacts; the README's copy in docs/ is only
+ * written when missing or with UPDATE_SCREENSHOT=1, so a test run does not dirty the tree.
+ */
+const SCREENSHOT = join(ROOT, 'test/browser/artifacts/playground.png');
+const README_SCREENSHOT = join(ROOT, 'docs/playground.png');
+const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 let browser: Browser;
 const contexts: BrowserContext[] = [];
@@ -184,6 +190,10 @@ describe('playground in Chromium', () => {
     const png = await tabs[0]!.page.screenshot({ fullPage: false });
     mkdirSync(dirname(SCREENSHOT), { recursive: true });
     writeFileSync(SCREENSHOT, png);
+    if (process.env.UPDATE_SCREENSHOT === '1' || !existsSync(README_SCREENSHOT)) {
+      mkdirSync(dirname(README_SCREENSHOT), { recursive: true });
+      writeFileSync(README_SCREENSHOT, png);
+    }
     expectClean(tabs);
     expect(
       snaps.reduce((n, snap) => n + snap.counts.refreshOwn, 0),
@@ -216,10 +226,14 @@ describe('playground in Chromium', () => {
     expectClean([tab]);
   });
 
-  it('writes a non-empty PNG screenshot of the page to docs/playground.png', () => {
-    const bytes = readFileSync(SCREENSHOT);
-    expect(bytes.length).toBeGreaterThan(10_000);
-    expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  it('writes a non-empty PNG screenshot of the page after the five-tab burst', () => {
+    for (const path of [SCREENSHOT, README_SCREENSHOT]) {
+      const bytes = readFileSync(path);
+      expect(bytes.length).toBeGreaterThan(10_000);
+      expect([...bytes.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
+    }
+    // Written by this run, not left over from an earlier one.
+    expect(statSync(SCREENSHOT).mtimeMs).toBeGreaterThan(Date.now() - 5 * 60_000);
   });
 
   it('logout in one tab ends the session in every tab; in-flight requests reject with SessionEndedError', async () => {
@@ -264,6 +278,42 @@ describe('playground in Chromium', () => {
     await tabs[2]!.page.waitForFunction(() => window.demo?.isReady === true);
     expect(await tabs[2]!.page.evaluate(() => window.demo.status())).toBe('anonymous');
     expect(served(s.stats, REFRESH)).toBe(refreshesBefore + 1); // its start-up attempt, refused
+    expect(s.stats.refreshReused).toBe(0);
+    expectClean(tabs);
+  });
+
+  it('a refused refresh token ends the session in every tab, with one refresh attempt', async () => {
+    const s = await server();
+    const ctx = await context();
+    const tabs = await loggedInTabs(s.url, 3, ctx);
+    await pastIssueSecond(tabs[0]!.page);
+    const refreshesBefore = served(s.stats, REFRESH);
+    await ctx.clearCookies(); // the refresh cookie is gone, as after a logout on another device
+    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+    // Hold the refresh call a moment, so that every tab's 401s are waiting for it when it is refused
+    // (otherwise who is still waiting depends on scheduling).
+    await ctx.route('**/auth/refresh', async (route) => {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.continue();
+    });
+
+    const results = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.burst(5))));
+    await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
+    // Let every refresh still queued on auth-fetch's Web Lock run: a lock request of ours, made now,
+    // is granted after them (FIFO per origin).
+    await tabs[0]!.page.evaluate(() => navigator.locks.request('auth-fetch:refresh', () => undefined));
+    expect(
+      served(s.stats, REFRESH) - refreshesBefore,
+      'refresh calls: a tab whose session ended while it waited for the refresh lock must not call /auth/refresh',
+    ).toBe(1);
+    for (const { page } of tabs) {
+      const snap = await snapshot(page);
+      expect(snap.status).toBe('anonymous');
+      expect(snap.counts.becameAnonymous).toBe(1);
+    }
+    // Each request either got its 401 back (the session is over: nothing to replay with) or was
+    // ended by the session's end; nothing else, and no tab kept trying.
+    for (const r of results) expect(r.outcomes).toMatch(/^(\d+ × (401|SessionEndedError)(, )?)+$/);
     expect(s.stats.refreshReused).toBe(0);
     expectClean(tabs);
   });
