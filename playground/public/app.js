@@ -261,8 +261,10 @@ function renderExpiry(state = authFetch.getState()) {
     el.textContent = '—';
     return;
   }
-  const left = Math.max(0, Math.round((state.expiresAt - Date.now()) / 1000));
-  el.textContent = left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s` : `${left} s`;
+  const left = Math.round((state.expiresAt - Date.now()) / 1000);
+  // auth-fetch has no timer: an idle tab keeps its expired token until the next call refreshes first.
+  if (left <= 0) el.textContent = 'expired · next call refreshes';
+  else el.textContent = left >= 60 ? `${Math.floor(left / 60)} min ${left % 60} s` : `${left} s`;
 }
 
 setInterval(() => renderExpiry(), 1000);
