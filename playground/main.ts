@@ -42,9 +42,18 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** Configuration, connection and listen problems are expected: one clear line, no stack trace. */
+function explain(error: unknown): string | undefined {
+  if (error instanceof ConfigError || (error instanceof Error && error.name === 'StoreConnectError')) return error.message;
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return `cannot listen on HOST/PORT (${(error as Error).message})`;
+  }
+  return undefined;
+}
+
 main().catch((error: unknown) => {
-  // Configuration and connection problems are expected: one clear line, no stack trace.
-  const expected = error instanceof ConfigError || (error instanceof Error && error.name === 'StoreConnectError');
-  console.error(expected ? `auth-fetch playground: ${(error as Error).message}` : error);
+  const line = explain(error);
+  console.error(line ? `auth-fetch playground: ${line}` : error);
   process.exit(1);
 });

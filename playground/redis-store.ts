@@ -78,6 +78,8 @@ export async function connectRedisStore(url: string, options: RedisStoreOptions 
   });
   try {
     await client.connect();
+    // A server that wants AUTH, or is still loading, answers PING with an error: fail now, clearly.
+    await client.ping();
   } catch (error) {
     await client.destroy();
     throw new StoreConnectError(`cannot connect to REDIS_URL ${redact(url)}: ${(error as Error).message || String(error)}`);
