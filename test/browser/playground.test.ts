@@ -372,6 +372,18 @@ describe('playground in Chromium', () => {
     expectClean([first!, second]);
   });
 
+  it('"Open another tab" opens a tab that is authenticated at once, without a refresh', async () => {
+    const s = await server();
+    const ctx = await context();
+    const [first] = await loggedInTabs(s.url, 1, ctx);
+    const refreshesBefore = served(s.stats, REFRESH);
+    const [opened] = await Promise.all([ctx.waitForEvent('page'), first!.page.getByRole('button', { name: 'Open another tab' }).click()]);
+    await opened.waitForFunction(() => window.demo?.isReady === true, undefined, { timeout: 20_000 });
+    expect(await opened.evaluate(() => window.demo.status())).toBe('authenticated');
+    expect(await opened.locator('#status').textContent()).toMatch(/^authenticated/);
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore);
+  });
+
   it('never sends the bearer token to another origin', async () => {
     const foreign: ForeignServer = await startForeignServer();
     try {
