@@ -129,9 +129,15 @@ describe('playground in Chromium', () => {
     expectClean([tab]);
   });
 
-  it('five tabs whose token expired, 20 requests each: one refresh in all, every request succeeds', async () => {
+  it.each([
+    ['with Web Locks', false],
+    ['without Web Locks (the claim protocol on the channel)', true],
+  ])('five tabs whose token expired, 20 requests each, %s: one refresh in all, every request succeeds', async (_, noLocks) => {
     const s = await server({ accessTtl: 3 });
-    const tabs = await loggedInTabs(s.url, 5);
+    const ctx = await context();
+    if (noLocks) await ctx.addInitScript("Object.defineProperty(navigator, 'locks', { value: undefined, configurable: true });");
+    const tabs = await loggedInTabs(s.url, 5, ctx);
+    expect(await tabs[0]!.page.evaluate(() => typeof navigator.locks)).toBe(noLocks ? 'undefined' : 'object');
     const refreshesBefore = served(s.stats, REFRESH);
     // Really expired on the tabs' clock (nothing refreshes an idle tab's token behind its back here).
     for (const { page } of tabs) {
