@@ -102,4 +102,18 @@ describe('reference server: access token checks (attacker tests)', () => {
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
   });
+
+  it('does not accept one credential in place of the other', async () => {
+    const { url } = await startServer();
+    const session = await loggedIn(url);
+    // The refresh cookie is no credential for the API (no cookie-based CSRF on /api/*) ...
+    const cookieOnly = await fetch(`${url}/api/me`, { headers: { cookie: `refresh_token=${session.cookie}` } });
+    expect(cookieOnly.status).toBe(401);
+    // ... the refresh token is no bearer token ...
+    expect(await call(url, `Bearer ${session.cookie}`)).toMatchObject({ status: 401, error: 'invalid_token' });
+    // ... and an access token is no refresh token.
+    const swapped = await session.refreshWith(session.accessToken ?? '');
+    expect(swapped.status).toBe(401);
+    expect(((await swapped.json()) as { error: string }).error).toBe('invalid_refresh_token');
+  });
 });
