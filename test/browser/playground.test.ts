@@ -288,6 +288,22 @@ describe('playground in Chromium', () => {
     expectClean(tabs);
   });
 
+  it('logging in again after a logout brings every tab back, without a refresh', async () => {
+    const s = await server();
+    const tabs = await loggedInTabs(s.url, 3);
+    await tabs[0]!.page.evaluate(() => window.demo.logout());
+    await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
+    await pastIssueSecond(tabs[0]!.page); // a new login within the same second could not be told from the old one
+    const refreshesBefore = served(s.stats, REFRESH);
+
+    expect(await tabs[2]!.page.evaluate(() => window.demo.login('alice', 'wonderland'))).toMatchObject({ ok: true });
+    await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'authenticated', 10_000)));
+    const results = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.me())));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(served(s.stats, REFRESH)).toBe(refreshesBefore);
+    expectClean(tabs);
+  });
+
   it('a refused refresh token ends the session in every tab, with one refresh attempt', async () => {
     const s = await server();
     const ctx = await context();
