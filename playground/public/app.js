@@ -335,9 +335,9 @@ async function createPost({ title, key } = {}) {
   show('POST /api/posts', {
     'Idempotency-Key': idempotencyKey ?? '(chosen by auth-fetch)',
     status: result.status || result.errorName,
-    'replayed by auth-fetch after a 401': counts.replays > replaysBefore ? 'yes' : 'no',
-    'server answered from its idempotency record (Idempotent-Replayed)': result.replayed ? 'yes' : 'no',
-    body: result.body,
+    'sent again after a 401': counts.replays > replaysBefore ? 'yes, same key' : 'no',
+    'Idempotent-Replayed': result.replayed ? 'yes (answered from the key\'s record)' : 'no',
+    post: result.body?.id ? `${result.body.id.slice(0, 8)}… “${result.body.title}”` : result.body?.error,
   });
   return result;
 }
