@@ -4,7 +4,8 @@
  * "foreign" loopback origin too. Every tab makes a few requests a second (GETs, POSTs with keys,
  * foreign GETs) for SOAK_SECONDS, then the figures are printed. The exit code is non-zero when any
  * figure that must be zero is not: user-visible 401s, duplicate POST effects, refresh tokens
- * presented twice, bearer tokens seen by the foreign origin, unexpected `anonymous` states.
+ * presented twice, bearer tokens seen by the foreign origin, unexpected `anonymous` states, and
+ * requests still hanging 30 s after the calls stopped.
  *
  * Environment (all optional):
  *   SOAK_SECONDS=30        how long the tabs keep calling
@@ -47,6 +48,8 @@ const LEEWAY_MS = numberFromEnv('SOAK_LEEWAY_MS', 1500);
 const TABS = Math.max(1, Math.round(numberFromEnv('SOAK_TABS', 5)));
 const RATE = Math.max(0.1, numberFromEnv('SOAK_RATE', 3));
 const EXPIRE_EVERY = numberFromEnv('SOAK_EXPIRE_EVERY', 8);
+/** After the calls stop, how long requests still in flight may take to settle. */
+const DRAIN_MS = 30_000;
 
 interface SoakRecord {
   expiries: number;
@@ -129,7 +132,16 @@ async function main(): Promise<number> {
         `${server.stats.requests['POST /auth/refresh'] ?? 0} refresh calls, ${server.stats.refreshFaults} faults`);
     }
     await Promise.all(tabs.map((t) => t.page.evaluate(() => { window.soak!.stop = true; })));
-    await Promise.all(tabs.map((t) => t.page.evaluate(() => Promise.allSettled([...window.soak!.pending]))));
+    // Requests still unsettled after the drain are hung (a deadlock would otherwise hang the soak).
+    const hung = await Promise.all(
+      tabs.map((t) =>
+        t.page.evaluate(async (ms) => {
+          const pending = [...window.soak!.pending];
+          await Promise.race([Promise.allSettled(pending), new Promise((r) => setTimeout(r, ms))]);
+          return window.soak!.pending.size;
+        }, DRAIN_MS),
+      ),
+    );
     const elapsed = (Date.now() - startedAt) / 1000;
 
     const snaps: DemoSnapshot[] = await Promise.all(tabs.map((t) => snapshot(t.page)));
@@ -178,6 +190,7 @@ async function main(): Promise<number> {
       refreshReuseDetections: server.stats.refreshReused,
       foreignRequests: foreign.stats.requests,
       foreignBearerTokens: foreign.stats.authorizationHeaders,
+      hungRequests: hung.reduce((n, h) => n + h, 0),
       unexpectedAnonymous: snaps.reduce((n, s) => n + s.counts.becameAnonymous + (s.status === 'authenticated' ? 0 : 1), 0),
       refreshesPerTokenLifetime: Number((rotations / lifetimes).toFixed(2)),
       idealRefreshesPerTokenLifetime: Number((ACCESS_TTL / (ACCESS_TTL - leeway)).toFixed(2)),
@@ -190,6 +203,7 @@ async function main(): Promise<number> {
       'refreshTokensPresentedTwice',
       'foreignBearerTokens',
       'unexpectedAnonymous',
+      'hungRequests',
     ] as const;
     const failures: string[] = mustBeZero.filter((key) => figures[key] !== 0);
     if (figures.pageErrors.length > 0) failures.push('pageErrors');
@@ -216,6 +230,13 @@ async function main(): Promise<number> {
     await foreign.close();
   }
 }
+
+// Whatever hangs (the browser, the server), the soak ends: CI must not wait forever.
+const watchdog = setTimeout(() => {
+  console.error(`soak: gave up after ${SECONDS + 180}s`);
+  process.exit(2);
+}, (SECONDS + 180) * 1000);
+watchdog.unref();
 
 main().then(
   (code) => process.exit(code),
