@@ -288,6 +288,38 @@ describe('playground in Chromium', () => {
     expectClean(tabs);
   });
 
+  it('logout while the other tabs wait for a refresh: no refresh call starts after the logout', async () => {
+    const s = await server();
+    const ctx = await context();
+    const tabs = await loggedInTabs(s.url, 3, ctx);
+    await pastIssueSecond(tabs[0]!.page);
+    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+    const rotationsBefore = s.stats.refreshRotations;
+    // Hold the first refresh call so that every tab is waiting for it when the user logs out.
+    let refreshCalls = 0;
+    await ctx.route('**/auth/refresh', async (route) => {
+      refreshCalls++;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await route.continue();
+    });
+    const batches = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.start(3, '/api/me'))));
+    await expect.poll(() => refreshCalls, { timeout: 10_000, interval: 20 }).toBe(1);
+    await tabs[2]!.page.evaluate(() => window.demo.logout());
+    await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
+    const results = await Promise.all(tabs.map(({ page }, i) => page.evaluate((b) => window.demo.waitBatch(b), batches[i]!)));
+    expect(results.flat().map((r) => r.errorName)).toEqual(Array(9).fill('SessionEndedError'));
+    await tabs[0]!.page.evaluate(() => navigator.locks.request('auth-fetch:refresh', () => undefined));
+    // Whatever was sent, the logout holds: no rotation after it, and a reload stays anonymous.
+    const calls = refreshCalls;
+    expect(s.stats.refreshRotations).toBe(rotationsBefore);
+    expect(await ctx.cookies()).toEqual([]);
+    await tabs[0]!.page.reload();
+    await tabs[0]!.page.waitForFunction(() => window.demo?.isReady === true);
+    expect(await tabs[0]!.page.evaluate(() => window.demo.status())).toBe('anonymous');
+    expect(calls, 'refresh calls made by the browser, the first one held across the logout').toBe(1);
+    expectClean(tabs);
+  });
+
   it('logging in again after a logout brings every tab back, without a refresh', async () => {
     const s = await server();
     const tabs = await loggedInTabs(s.url, 3);
