@@ -58,11 +58,21 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   let token: Token | undefined;
   /** The last token of an ended session: a late message from another tab must not bring it back. */
   let endedWith: Token | undefined;
-  /** Aborted when the session ends: every request and wait of that session goes with it. */
-  let era = new AbortController();
+  /**
+   * One controller per pending request or wait, all aborted when the session ends. (One shared
+   * signal would collect a listener per request, which Node reports as a leak past ten.)
+   */
+  const pending = new Set<AbortController>();
+  /** Counts session ends, so that a refresh answer arriving after a logout is dropped. */
+  let epoch = 0;
   let inflight: Promise<RefreshOutcome> | undefined;
   const onAdopt = new Set<(token: Token) => void>();
 
+  const enlist = () => {
+    const controller = new AbortController();
+    pending.add(controller);
+    return controller;
+  };
   const usable = (t: Token | undefined): t is Token => !!t && !isStale(t, now(), leewayMs);
 
   function adopt(next: Token, force: boolean): void {
@@ -80,8 +90,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     endedWith = token ?? endedWith;
     token = undefined;
     inflight = undefined;
-    era.abort(new SessionEndedError(reason));
-    era = new AbortController();
+    epoch++;
+    for (const controller of pending) controller.abort(new SessionEndedError(reason));
+    pending.clear();
     session.set({ status: 'anonymous' });
     if (wasAuthenticated) session.emit({ type: 'session:end', reason });
     if (broadcast) tabs.end();
@@ -106,7 +117,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
 
   async function runRefresh(reason: RefreshReason, replacing: Token | undefined) {
     session.emit({ type: 'refresh:start', reason });
-    const sessionSignal = era.signal;
+    const startEpoch = epoch;
     const waiting = new AbortController();
     // Another tab's token stands in for ours when it is newer than the one being replaced and fresh.
     const replaces = (t: Token | undefined): t is Token => usable(t) && isNewer(t, replacing);
@@ -119,11 +130,12 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       onAdopt.add(offered);
       tabs
         .exclusive(async (): Promise<RefreshOutcome> => {
+          onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
           // A tab that refreshed just before we got the lock may still have its message in flight.
           await tabs.ask(false);
           if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
           const result = await callRefresh(config, refreshUrl);
-          if (sessionSignal.aborted) return result;
+          if (epoch !== startEpoch) return result;
           if (result.kind === 'ok') {
             adopt(result.token, true);
             tabs.token(result.token); // before the lock is released, so the next holder can hear of it
@@ -157,7 +169,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     if (session.get().status === 'anonymous') return undefined;
     if (usable(token)) return token;
     const current = token;
-    const outcome = await within(refreshOnce(current ? 'proactive' : 'startup'), signal).catch(asOutcome);
+    // If the refresh is rejected the session ends and `signal` aborts: the request ends with SessionEndedError.
+    const outcome = await within(refreshOnce(current ? 'proactive' : 'startup'), signal);
     if (outcome.kind === 'ok') return outcome.token;
     if (outcome.kind === 'rejected') return undefined;
     // The refresh failed but the token has not expired yet: better to use it than to fail the request.
@@ -180,20 +193,25 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     const isOurs = url && trusted.includes(url.origin) && !own.includes(url.origin + url.pathname);
     const request = isOurs ? prepare(input, init, url, config) : undefined;
     if (!request) return config.fetch(input, init);
-    const signal = era.signal;
-    const sent = await tokenFor(signal);
-    const response = await request.send(sent?.accessToken, signal);
-    if (!sent || !config.shouldRefresh(response)) return response;
-    if (!request.replayable) {
-      // Cannot be sent again, but the next request should find a fresh token.
-      void replacementFor(sent, signal).catch(() => {});
-      return response;
+    const controller = enlist();
+    const { signal } = controller;
+    try {
+      const sent = await tokenFor(signal);
+      const response = await request.send(sent?.accessToken, signal);
+      if (!sent || !config.shouldRefresh(response)) return response;
+      if (!request.replayable) {
+        // Cannot be sent again, but the next request should find a fresh token.
+        void refreshOnce('reactive', sent);
+        return response;
+      }
+      const next = await replacementFor(sent, signal);
+      if (!next) return response;
+      void response.body?.cancel().catch(() => {});
+      session.emit({ type: 'replay', method: request.method, url: request.url.href });
+      return await request.send(next.accessToken, signal);
+    } finally {
+      pending.delete(controller);
     }
-    const next = await replacementFor(sent, signal);
-    if (!next) return response;
-    void response.body?.cancel().catch(() => {});
-    session.emit({ type: 'replay', method: request.method, url: request.url.href });
-    return request.send(next.accessToken, era.signal);
   };
 
   return Object.assign(authFetch, {
@@ -213,8 +231,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       tabs.token(next);
     },
     async refresh() {
-      const signal = era.signal;
-      const outcome = await within(refreshOnce('manual'), signal);
+      const controller = enlist();
+      const outcome = await within(refreshOnce('manual'), controller.signal).finally(() => pending.delete(controller));
       if (outcome.kind === 'ok') return outcome.token.accessToken;
       if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
       throw outcome.error;
@@ -233,7 +251,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     },
     dispose() {
       tabs.close();
-      era.abort(new SessionEndedError('disposed'));
+      for (const controller of pending) controller.abort(new SessionEndedError('disposed'));
       session.clear();
       onAdopt.clear();
     },

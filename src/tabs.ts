@@ -32,7 +32,7 @@ const isToken = (v: unknown): v is Token => {
   const t = v as Token;
   const optNum = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
   return typeof v === 'object' && v !== null && typeof t.accessToken === 'string' && t.accessToken !== '' &&
-    optNum(t.expiresAt) && optNum(t.lifetime) && optNum(t.exp);
+    optNum(t.expiresAt) && optNum(t.lifetime) && optNum(t.exp) && typeof t.obtainedAt === 'number';
 };
 
 /** Anything else on the channel (other libraries, old versions, attackers with XSS) is ignored. */
@@ -67,7 +67,8 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
   // Node (SSR, tests) keeps a process alive for an open channel; a browser tab has no such notion.
   (channel as { unref?: () => void }).unref?.();
   const self = randomId();
-  const peers = new Set<string>();
+  /** Known peers → how many queries in a row they left unanswered. */
+  const peers = new Map<string, number>();
   /** Open claims of the lock-less protocol: peer id → when it claimed. */
   const claims = new Map<string, number>();
   const pending = new Map<string, Set<string>>();
@@ -82,11 +83,12 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
       claims.delete(m.from);
       return;
     }
-    peers.add(m.from);
+    peers.set(m.from, 0);
     if (m.t === 'query') post({ t: 'token', from: self, id: m.id, ...tokenField(hooks.current()) });
     else if (m.t === 'claim') claims.set(m.from, m.at);
     else {
-      claims.delete(m.from);
+      // An answer to a query says nothing about the sender's claim; its broadcasts end the claim.
+      if (!('id' in m && m.id !== undefined)) claims.delete(m.from);
       if (m.t === 'end') hooks.end();
       else {
         if (m.token) hooks.offer(m.token);
@@ -104,21 +106,30 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
     const deadline = Date.now() + peerTimeoutMs;
     // Answers come within a few ms; the deadline only matters for tabs that are gone or frozen.
     // Discovering (a new tab), the first answer will do; otherwise every known peer should answer.
-    const waiting = () => (discover ? answered.size === 0 : [...peers].some((p) => !answered.has(p)));
+    const waiting = () => (discover ? answered.size === 0 : [...peers.keys()].some((p) => !answered.has(p)));
     while (Date.now() < deadline && waiting()) await sleep(5);
     pending.delete(id);
-    for (const p of peers) if (!answered.has(p)) peers.delete(p);
+    // A busy tab can miss a deadline; a closed or crashed one misses every time: forget it after three.
+    for (const [p, missed] of peers) if (!answered.has(p) && !discover) missed >= 2 ? peers.delete(p) : peers.set(p, missed + 1);
   }
 
-  /** Without Web Locks: announce, wait for rival claims, the oldest claim wins; losers wait for its result. */
+  /**
+   * Without Web Locks: announce a claim; the oldest claim (then the smallest id) wins, the others
+   * wait for its result. A busy tab may deliver its claim late, so before acting the winner asks
+   * every known peer: a channel keeps each sender's order, so a peer's answer comes after its claim.
+   */
   async function claim<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
     const at = Date.now();
     post({ t: 'claim', from: self, at });
     await sleep(peerTimeoutMs / 2);
     const rival = () => [...claims].some(([p, t]) => t < at || (t === at && p < self));
     const giveUp = Date.now() + peerTimeoutMs * 50;
-    while (rival() && !signal.aborted && Date.now() < giveUp) await sleep(10);
-    if (signal.aborted) return post({ t: 'token', from: self }), undefined;
+    for (;;) {
+      while (rival() && !signal.aborted && Date.now() < giveUp) await sleep(10);
+      if (signal.aborted) return post({ t: 'token', from: self }), undefined;
+      await ask(false);
+      if (!rival() || Date.now() >= giveUp) break;
+    }
     try {
       return await task();
     } finally {

@@ -7,6 +7,8 @@ export interface Token {
   readonly lifetime: number | undefined;
   /** The JWT `exp` claim (server seconds): comparable across tabs, to never adopt an older token. */
   readonly exp: number | undefined;
+  /** When it was received (local clock, shared by the tabs): orders tokens issued in the same second. */
+  readonly obtainedAt: number;
 }
 
 interface Claims {
@@ -66,14 +68,14 @@ export function toToken({ accessToken, expiresIn, date, sentAt, receivedAt }: Is
   if (exp !== undefined) {
     const expiresAt = exp * 1000 - skew;
     const lifetime = iat === undefined ? expiresAt - receivedAt : (exp - iat) * 1000;
-    return { accessToken, expiresAt, lifetime, exp };
+    return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt };
   }
   if (expiresIn !== undefined) {
     // Counted from when the request left: the server started the clock no earlier than that.
     const start = Number.isFinite(sentAt) ? sentAt : receivedAt;
-    return { accessToken, expiresAt: start + expiresIn * 1000, lifetime: expiresIn * 1000, exp: undefined };
+    return { accessToken, expiresAt: start + expiresIn * 1000, lifetime: expiresIn * 1000, exp: undefined, obtainedAt: receivedAt };
   }
-  return { accessToken, expiresAt: undefined, lifetime: undefined, exp: undefined };
+  return { accessToken, expiresAt: undefined, lifetime: undefined, exp: undefined, obtainedAt: receivedAt };
 }
 
 /** True when the token should be replaced before use: inside min(leeway, half its lifetime) of expiry. */
@@ -86,11 +88,10 @@ export function isStale(token: Token, now: number, leewayMs: number): boolean {
 export const isExpired = (token: Token, now: number): boolean =>
   token.expiresAt !== undefined && now >= token.expiresAt;
 
-/** Whether `a` was issued after `b`; tokens that cannot be ordered are not "newer". */
+/** Whether `a` was issued after `b`: by `exp`, and by arrival when `exp` cannot tell (same second, opaque). */
 export function isNewer(a: Token, b: Token | undefined): boolean {
   if (!b) return true;
   if (a.accessToken === b.accessToken) return false;
-  if (a.exp !== undefined && b.exp !== undefined) return a.exp > b.exp;
-  if (a.expiresAt !== undefined && b.expiresAt !== undefined) return a.expiresAt > b.expiresAt;
-  return false;
+  if (a.exp !== undefined && b.exp !== undefined && a.exp !== b.exp) return a.exp > b.exp;
+  return a.obtainedAt > b.obtainedAt;
 }
