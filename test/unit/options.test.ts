@@ -47,7 +47,7 @@ describe('token timing', () => {
   });
 
   it('isStale uses min(leeway, half the lifetime)', () => {
-    const token = { accessToken: 't', expiresAt: 100_000, lifetime: 30_000, exp: 100 };
+    const token = { accessToken: 't', expiresAt: 100_000, lifetime: 30_000, exp: 100, obtainedAt: 70_000 };
     expect(isStale(token, 84_999, 60_000)).toBe(false);
     expect(isStale(token, 85_000, 60_000)).toBe(true);
     expect(isStale({ ...token, expiresAt: undefined }, 1e15, 60_000)).toBe(false);
