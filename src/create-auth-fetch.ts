@@ -131,6 +131,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       tabs
         .exclusive(async (): Promise<RefreshOutcome> => {
           onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
+          // The session ended while we queued (a logout, or another tab's refresh was refused).
+          if (epoch !== startEpoch) return REJECTED;
           // A tab that refreshed just before we got the lock may still have its message in flight.
           await tabs.ask(false);
           if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
