@@ -55,18 +55,13 @@ export interface AuthFetchOptions {
   peerTimeoutMs?: number;
 }
 
-export const DEFAULT_LEEWAY_MS = 60_000;
-export const DEFAULT_PEER_TIMEOUT_MS = 100;
-export const DEFAULT_IDEMPOTENT_METHODS = ['POST', 'PATCH'];
-export const DEFAULT_CHANNEL = 'auth-fetch';
-
 export interface Config {
   refresh: string | URL | (() => Promise<RefreshResult | null>);
   logout: string | URL | undefined;
   trustedOrigins: readonly string[] | undefined;
   leewayMs: number;
   shouldRefresh: (response: Response) => boolean;
-  idempotency: { methods: readonly string[]; header: string; key: () => string } | false;
+  idempotency: Required<IdempotencyOptions> | false;
   credentials: RequestCredentials;
   fetch: typeof fetch;
   now: () => number;
@@ -74,73 +69,72 @@ export interface Config {
   peerTimeoutMs: number;
 }
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? 'a function' : String(value);
+const DEFAULTS = {
+  leewayMs: 60_000,
+  peerTimeoutMs: 100,
+  channel: 'auth-fetch',
+  credentials: 'include',
+  shouldRefresh: (response: Response) => response.status === 401,
+  // Late-bound so that polyfills and test doubles installed after creation are used.
+  fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init),
+  now: () => Date.now(),
+} as const;
 
-function fail(name: string, expected: string, got: unknown): never {
-  throw new TypeError(`\`${name}\` must be ${expected}, got ${describe(got)}`);
-}
+const IDEMPOTENCY_DEFAULTS = { methods: ['POST', 'PATCH'], header: 'Idempotency-Key', key: randomKey };
 
-const isUrlLike = (value: unknown): value is string | URL =>
-  (typeof value === 'string' && value !== '') || value instanceof URL;
+type Rule = [test: (value: any) => boolean, expected: string];
+const isFunction: Rule = [(v) => typeof v === 'function', 'a function'];
+const isMs: Rule = [(v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'];
+const isUrl = (v: unknown) => (typeof v === 'string' && v !== '') || v instanceof URL;
+// An origin, not a URL: a path or a trailing slash would silently never match.
+const isOrigin = (v: unknown) => typeof v === 'string' && URL.canParse(v) && new URL(v).origin === v;
 
-function check<T>(name: string, value: unknown, ok: boolean, expected: string, fallback: T): T {
-  if (value === undefined) return fallback;
-  if (!ok) fail(name, expected, value);
-  return value as T;
-}
+const RULES: Record<string, Rule> = {
+  refresh: [(v) => isUrl(v) || typeof v === 'function', 'a URL or a function'],
+  logout: [isUrl, 'a URL'],
+  trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
+  leewayMs: isMs,
+  peerTimeoutMs: isMs,
+  shouldRefresh: isFunction,
+  fetch: isFunction,
+  now: isFunction,
+  credentials: [(v) => ['include', 'same-origin', 'omit'].includes(v), "'include', 'same-origin' or 'omit'"],
+  channel: [(v) => v === false || (typeof v === 'string' && v !== ''), 'a channel name or false'],
+  idempotency: [(v) => v === false || (typeof v === 'object' && v !== null), 'an object or false'],
+  'idempotency.methods': [(v) => Array.isArray(v) && v.every((m) => typeof m === 'string'), 'an array of methods'],
+  'idempotency.header': [(v) => typeof v === 'string' && v !== '', 'a header name'],
+  'idempotency.key': isFunction,
+};
 
-const isMs = (value: unknown): boolean => typeof value === 'number' && Number.isFinite(value) && value >= 0;
-
-export function normalizeOptions(options: AuthFetchOptions): Config {
-  if (typeof options !== 'object' || options === null) fail('options', 'an object', options);
-  const { refresh, logout, trustedOrigins, idempotency, credentials } = options;
-  if (!isUrlLike(refresh) && typeof refresh !== 'function') fail('refresh', 'a URL or a function', refresh);
-  if (logout !== undefined && !isUrlLike(logout)) fail('logout', 'a URL', logout);
-  if (trustedOrigins !== undefined) {
-    if (!Array.isArray(trustedOrigins)) fail('trustedOrigins', 'an array of origins', trustedOrigins);
-    for (const origin of trustedOrigins) {
-      // An origin, not a URL: a path or a trailing slash would silently never match.
-      if (typeof origin !== 'string' || !URL.canParse(origin) || new URL(origin).origin !== origin) {
-        fail('trustedOrigins', 'origins like "https://api.example.com"', origin);
-      }
+/** Throws a TypeError naming the first option that breaks its rule (`undefined` means "use the default"). */
+function validate(options: Record<string, unknown>, prefix = ''): void {
+  for (const [name, value] of Object.entries(options)) {
+    const [ok, expected] = RULES[prefix + name] ?? [() => true, ''];
+    if (value !== undefined && !ok(value)) {
+      const got = typeof value === 'function' ? 'a function' : typeof value === 'number' ? String(value) : JSON.stringify(value);
+      throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${got}`);
     }
   }
-  if (idempotency !== undefined && idempotency !== false && (typeof idempotency !== 'object' || idempotency === null)) {
-    fail('idempotency', 'an object or false', idempotency);
-  }
-  const idem = idempotency || {};
-  const methods = check('idempotency.methods', idem.methods, Array.isArray(idem.methods), 'an array of methods', DEFAULT_IDEMPOTENT_METHODS);
-  const channel = options.channel;
-  return {
-    refresh,
-    logout,
-    trustedOrigins,
-    leewayMs: check('leewayMs', options.leewayMs, isMs(options.leewayMs), 'a number ≥ 0', DEFAULT_LEEWAY_MS),
-    shouldRefresh: check('shouldRefresh', options.shouldRefresh, typeof options.shouldRefresh === 'function', 'a function', (r: Response) => r.status === 401),
-    idempotency:
-      idempotency === false
-        ? false
-        : {
-            methods: methods.map((m) => String(m).toUpperCase()),
-            header: check('idempotency.header', idem.header, typeof idem.header === 'string' && idem.header !== '', 'a header name', 'Idempotency-Key'),
-            key: check('idempotency.key', idem.key, typeof idem.key === 'function', 'a function', randomKey),
-          },
-    credentials: check('credentials', credentials, credentials === 'include' || credentials === 'same-origin' || credentials === 'omit', "'include', 'same-origin' or 'omit'", 'include'),
-    // Late-bound so that polyfills and test doubles installed after creation are used.
-    fetch: check('fetch', options.fetch, typeof options.fetch === 'function', 'a function', (input, init) => globalThis.fetch(input, init)),
-    now: check('now', options.now, typeof options.now === 'function', 'a function', Date.now),
-    channel: check('channel', channel, channel === false || (typeof channel === 'string' && channel !== ''), 'a name or false', DEFAULT_CHANNEL),
-    peerTimeoutMs: check('peerTimeoutMs', options.peerTimeoutMs, isMs(options.peerTimeoutMs), 'a number ≥ 0', DEFAULT_PEER_TIMEOUT_MS),
-  };
+}
+
+export function normalizeOptions(options: AuthFetchOptions): Config {
+  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
+  if (options.refresh === undefined) throw new TypeError('`refresh` must be a URL or a function, got undefined');
+  validate(options as unknown as Record<string, unknown>);
+  const { idempotency } = options;
+  if (idempotency) validate(idempotency as Record<string, unknown>, 'idempotency.');
+  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const idem = idempotency === false ? false : { ...IDEMPOTENCY_DEFAULTS, ...idempotency };
+  if (idem) idem.methods = idem.methods.map((m) => m.toUpperCase());
+  return { logout: undefined, trustedOrigins: undefined, ...DEFAULTS, ...defined, idempotency: idem } as Config;
 }
 
 /** A v4 UUID; `crypto.randomUUID` only exists in secure contexts, so plain-http intranets get this. */
 function randomKey(): string {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  if (crypto.randomUUID) return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;
   const hex = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return hex.replace(/(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 }

@@ -13,7 +13,7 @@ describe('options are validated at creation', () => {
     [{ refresh: '/r', leewayMs: -5 }, /`leewayMs` must be a number ≥ 0, got -5/],
     [{ refresh: '/r', leewayMs: Number.NaN }, /`leewayMs`.*NaN/],
     [{ refresh: '/r', trustedOrigins: 'https://a.test' }, /`trustedOrigins` must be an array/],
-    [{ refresh: '/r', trustedOrigins: ['https://a.test/'] }, /`trustedOrigins` must be origins.*"https:\/\/a.test\/"/],
+    [{ refresh: '/r', trustedOrigins: ['https://a.test/'] }, /`trustedOrigins` must be an array of origins.*\["https:\/\/a.test\/"\]/],
     [{ refresh: '/r', trustedOrigins: ['a.test'] }, /`trustedOrigins`/],
     [{ refresh: '/r', credentials: 'always' }, /`credentials`.*"always"/],
     [{ refresh: '/r', fetch: 'fetch' }, /`fetch` must be a function, got "fetch"/],
