@@ -1,0 +1,43 @@
+/**
+ * Size budget: the core entry (`dist/index.js`, tabs included) bundled with esbuild, minified and
+ * gzipped at level 9, next to ky bundled the same way. Exits 1 above the budget.
+ * Run after `npm run build`: `npm run size`.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+/** Bytes of min+gzip the core may take (issue 5). */
+export const BUDGET_BYTES = 3_000;
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const CORE_ENTRY = `${root}dist/index.js`;
+
+/** Min+gzip bytes of an ESM entry file bundled for browsers; its exports are kept, so the whole API counts. */
+export async function minGzipBytes(entry: string): Promise<number> {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  return gzipSync(result.outputFiles[0]!.contents, { level: 9 }).length;
+}
+
+export async function sizes(): Promise<{ core: number; ky: number }> {
+  if (!existsSync(CORE_ENTRY)) throw new Error(`${CORE_ENTRY} is missing: run \`npm run build\` first`);
+  const [core, ky] = await Promise.all([minGzipBytes(CORE_ENTRY), minGzipBytes(fileURLToPath(import.meta.resolve('ky')))]);
+  return { core, ky };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { core, ky } = await sizes();
+  const verdict = core <= BUDGET_BYTES ? 'within' : 'OVER';
+  console.log(`auth-fetch (dist/index.js) ${core} B min+gzip  ${verdict} budget ${BUDGET_BYTES} B`);
+  console.log(`ky                         ${ky} B min+gzip  (same esbuild + gzip -9)`);
+  process.exitCode = core <= BUDGET_BYTES ? 0 : 1;
+}
