@@ -37,6 +37,7 @@ function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 const REJECTED: RefreshOutcome = { kind: 'rejected' };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A refresh rejected by the server ends the era its own waiters belong to: for them that is an outcome, not an error. */
 const asOutcome = (error: unknown): RefreshOutcome => {
   if (isSessionEndedError(error) && error.reason === 'rejected') return REJECTED;
@@ -121,20 +122,26 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     const waiting = new AbortController();
     // Another tab's token stands in for ours when it is newer than the one being replaced and fresh.
     const replaces = (t: Token | undefined): t is Token => usable(t) && isNewer(t, replacing);
-    const outcome = await new Promise<RefreshOutcome>((resolve) => {
-      const offered = (t: Token) => {
+    let offered!: (t: Token) => void;
+    const offer = new Promise<void>((announced) => {
+      offered = (t) => {
         if (!replaces(t)) return;
         waiting.abort();
-        resolve({ kind: 'ok', token: t, source: 'tab' });
+        announced();
       };
+    });
+    const outcome = await new Promise<RefreshOutcome>((resolve) => {
+      void offer.then(() => resolve({ kind: 'ok', token: token!, source: 'tab' }));
       onAdopt.add(offered);
       tabs
-        .exclusive(async (): Promise<RefreshOutcome> => {
-          onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
+        .exclusive(async (queued): Promise<RefreshOutcome> => {
           // The session ended while we queued (a logout, or another tab's refresh was refused).
           if (epoch !== startEpoch) return REJECTED;
-          // A tab that refreshed just before we got the lock may still have its message in flight.
+          // A tab that refreshed just before we got the lock may still have its message in flight:
+          // ask the others; after queueing behind one, give its announcement a little longer.
           await tabs.ask(false);
+          if (queued && !replaces(token)) await Promise.race([offer, sleep(config.peerTimeoutMs * 5)]);
+          onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
           if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
           const result = await callRefresh(config, refreshUrl);
           if (epoch !== startEpoch) return result;

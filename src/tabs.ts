@@ -19,8 +19,11 @@ export interface TabsHooks {
 }
 
 export interface Tabs {
-  /** Runs `task` while no other tab runs one; `undefined` when `signal` aborted before it started. */
-  exclusive<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T | undefined>;
+  /**
+   * Runs `task` while no other tab runs one; `undefined` when `signal` aborted before it started.
+   * `task` learns whether it had to queue behind another tab, which is then about to announce a token.
+   */
+  exclusive<T>(task: (queued: boolean) => Promise<T>, signal: AbortSignal): Promise<T | undefined>;
   /** Asks the other tabs for their token; they arrive through `offer`. `discover` waits for unknown peers too. */
   ask(discover: boolean): Promise<void>;
   token(token: Token): void;
@@ -49,12 +52,12 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
 
 interface LockManager {
-  request<T>(name: string, options: { signal: AbortSignal }, task: () => Promise<T>): Promise<T>;
+  request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, task: (lock: unknown) => Promise<T>): Promise<T>;
 }
 
 /** A single tab: nothing to coordinate with. */
 const alone: Tabs = {
-  exclusive: (task, signal) => (signal.aborted ? Promise.resolve(undefined) : task()),
+  exclusive: (task, signal) => (signal.aborted ? Promise.resolve(undefined) : task(false)),
   ask: () => Promise.resolve(),
   token() {},
   end() {},
@@ -72,7 +75,8 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
   /** Open claims of the lock-less protocol: peer id → when it claimed. */
   const claims = new Map<string, number>();
   const pending = new Map<string, Set<string>>();
-  const post = (message: Message) => channel.postMessage(message);
+  let closed = false;
+  const post = (message: Message) => closed || channel.postMessage(message);
 
   channel.onmessage = (event: MessageEvent) => {
     const m = parse(event.data);
@@ -118,7 +122,7 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
    * wait for its result. A busy tab may deliver its claim late, so before acting the winner asks
    * every known peer: a channel keeps each sender's order, so a peer's answer comes after its claim.
    */
-  async function claim<T>(task: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  async function claim<T>(task: (queued: boolean) => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
     const at = Date.now();
     post({ t: 'claim', from: self, at });
     await sleep(peerTimeoutMs / 2);
@@ -131,7 +135,7 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
       if (!rival() || Date.now() >= giveUp) break;
     }
     try {
-      return await task();
+      return await task(true);
     } finally {
       post({ t: 'token', from: self, ...tokenField(hooks.current()) });
     }
@@ -144,7 +148,10 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
     exclusive(task, signal) {
       const locks = (globalThis.navigator as { locks?: LockManager } | undefined)?.locks;
       if (!locks) return claim(task, signal);
-      return locks.request(`${name}:refresh`, { signal }, task).catch((error: unknown) => {
+      const lock = `${name}:refresh`;
+      // First try without queueing, to learn whether another tab is refreshing right now.
+      const queued = () => locks.request(lock, { signal }, () => task(true));
+      return locks.request(lock, { ifAvailable: true }, (held) => (held ? task(false) : queued())).catch((error: unknown) => {
         if (signal.aborted) return undefined;
         throw error;
       });
@@ -154,6 +161,7 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
     end: () => post({ t: 'end', from: self }),
     close() {
       onHide();
+      closed = true;
       globalThis.removeEventListener?.('pagehide', onHide);
       channel.close();
     },

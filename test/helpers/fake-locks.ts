@@ -16,11 +16,12 @@ export function fakeLockManager() {
     get grants() {
       return grants;
     },
-    request<T>(name: string, options: { signal?: AbortSignal }, task: () => Promise<T>): Promise<T> {
+    request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, task: (lock: unknown) => Promise<T>): Promise<T> {
+      if (options.ifAvailable && held.has(name)) return task(null);
       return new Promise<T>((resolve, reject) => {
         const run = () => {
           grants++;
-          task().then(resolve, reject).finally(() => release(name));
+          task({ name }).then(resolve, reject).finally(() => release(name));
         };
         if (options.signal?.aborted) return reject(options.signal.reason);
         if (!held.has(name)) {

@@ -191,4 +191,20 @@ describe('tab messages', () => {
     expect(api.refreshCalls).toBe(1); // it waited for its own refresh instead of using the stale token
     expect(api.received.at(-1)?.authorization).toBe(`Bearer ${api.lastToken}`);
   });
+
+  it('dispose() closes the channel: a disposed tab hears nothing and says nothing', async () => {
+    fresh();
+    const a = tab();
+    await a.ready;
+    const seen: string[] = [];
+    a.subscribe((st) => seen.push(st.status));
+    a.dispose();
+    const b = tab();
+    api.refreshCalls = 0;
+    await b.ready; // a no longer answers: b must refresh itself
+    expect(api.refreshCalls).toBe(1);
+    await b.logout().catch(() => undefined);
+    await sleep(50);
+    expect(seen).toEqual(['authenticated']);
+  });
 });
