@@ -49,7 +49,10 @@ export interface AuthFetchOptions {
   fetch?: typeof fetch;
   /** Clock in epoch ms, for tests. @default Date.now */
   now?: () => number;
-  /** BroadcastChannel name shared by the tabs of one app, or `false` for a tab of its own. @default 'auth-fetch' */
+  /**
+   * BroadcastChannel name shared by the tabs of one app, or `false` for a tab of its own.
+   * @default 'auth-fetch' in a page (where `document` exists); `false` elsewhere (Node, SSR, workers)
+   */
   channel?: string | false;
   /** How long to wait for other tabs to answer before acting alone. @default 100 */
   peerTimeoutMs?: number;
@@ -72,7 +75,6 @@ export interface Config {
 const DEFAULTS = {
   leewayMs: 60_000,
   peerTimeoutMs: 100,
-  channel: 'auth-fetch',
   credentials: 'include',
   shouldRefresh: (response: Response) => response.status === 401,
   // Late-bound so that polyfills and test doubles installed after creation are used.
@@ -126,7 +128,10 @@ export function normalizeOptions(options: AuthFetchOptions): Config {
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const idem = idempotency === false ? false : { ...IDEMPOTENCY_DEFAULTS, ...idempotency };
   if (idem) idem.methods = idem.methods.map((m) => m.toUpperCase());
-  return { logout: undefined, trustedOrigins: undefined, ...DEFAULTS, ...defined, idempotency: idem } as Config;
+  // Tabs share a channel by default only in a page: in a Node server every instance of the process
+  // would hear every other, and an SSR process serves many users.
+  const channel = typeof document === 'undefined' ? false : 'auth-fetch';
+  return { logout: undefined, trustedOrigins: undefined, channel, ...DEFAULTS, ...defined, idempotency: idem } as Config;
 }
 
 /** A v4 UUID; `crypto.randomUUID` only exists in secure contexts, so plain-http intranets get this. */

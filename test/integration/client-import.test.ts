@@ -8,9 +8,16 @@ const script = (load: string) => `
   ${load}
   const before = Object.keys(globalThis).sort().join();
   const authFetch = createAuthFetch({ refresh: '/auth/refresh', fetch: async () => new Response(null, { status: 401 }) });
-  authFetch.ready.then((state) => {
+  // Two instances in one server process (two users of an SSR app) must not share a session.
+  const other = createAuthFetch({ refresh: 'http://127.0.0.1:9/r', fetch: async () => new Response(null, { status: 401 }) });
+  authFetch.ready.then(async (state) => {
+    await other.ready;
+    authFetch.setTokens({ accessToken: 'user-a' });
+    await new Promise((r) => setTimeout(r, 50));
+    const leaked = other.getState().status !== 'anonymous';
     authFetch.dispose();
-    console.log(JSON.stringify({ state: state.status, globalsUnchanged: before === Object.keys(globalThis).sort().join() }));
+    other.dispose();
+    console.log(JSON.stringify({ state: state.status, leaked, globalsUnchanged: before === Object.keys(globalThis).sort().join() }));
   });
 `;
 
@@ -24,6 +31,6 @@ describe('the built package in plain Node', () => {
     ['CJS', `const { createAuthFetch } = require('./dist/index.cjs');`, '--input-type=commonjs'],
   ])('%s: imports without side effects and runs without a window', (_, load, type) => {
     const out = execFileSync(process.execPath, [type, '-e', script(load)], { encoding: 'utf8', timeout: 10_000 });
-    expect(JSON.parse(out)).toEqual({ state: 'anonymous', globalsUnchanged: true });
+    expect(JSON.parse(out)).toEqual({ state: 'anonymous', leaked: false, globalsUnchanged: true });
   });
 });
