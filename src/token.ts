@@ -62,20 +62,13 @@ export function toToken({ accessToken, expiresIn, date, sentAt, receivedAt }: Is
   const { exp: rawExp, iat: rawIat } = readClaims(accessToken);
   const exp = seconds(rawExp);
   const iat = seconds(rawIat);
-  const dateMs = date ? Date.parse(date) : NaN;
-  const serverMs = Number.isNaN(dateMs) ? (iat === undefined ? undefined : iat * 1000) : dateMs;
-  const skew = serverMs === undefined ? 0 : clockSkew(serverMs, sentAt, receivedAt);
-  if (exp !== undefined) {
-    const expiresAt = exp * 1000 - skew;
-    const lifetime = iat === undefined ? expiresAt - receivedAt : (exp - iat) * 1000;
-    return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt };
-  }
-  if (expiresIn !== undefined) {
-    // Counted from when the request left: the server started the clock no earlier than that.
-    const start = Number.isFinite(sentAt) ? sentAt : receivedAt;
-    return { accessToken, expiresAt: start + expiresIn * 1000, lifetime: expiresIn * 1000, exp: undefined, obtainedAt: receivedAt };
-  }
-  return { accessToken, expiresAt: undefined, lifetime: undefined, exp: undefined, obtainedAt: receivedAt };
+  const server = (date && Date.parse(date)) || (iat && iat * 1000);
+  const skew = server ? clockSkew(server, sentAt, receivedAt) : 0;
+  // `expiresIn` counts from when the request left at the latest: the server started no earlier.
+  const start = Number.isFinite(sentAt) ? sentAt : receivedAt;
+  const expiresAt = exp ? exp * 1000 - skew : expiresIn && start + expiresIn * 1000;
+  const lifetime = exp && iat ? (exp - iat) * 1000 : expiresAt && expiresAt - start;
+  return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt };
 }
 
 /** True when the token should be replaced before use: inside min(leeway, half its lifetime) of expiry. */
