@@ -107,16 +107,16 @@ async function pastIssueSecond(page: Page): Promise<void> {
  * Holds every `/auth/refresh` call of the context in the browser until `release()`, so that a test
  * can act while a refresh is in flight and every tab waits for it (a gate, not a delay).
  */
-async function holdRefreshes(ctx: BrowserContext): Promise<{ calls: () => number; release: () => void }> {
-  let calls = 0;
+async function holdRefreshes(ctx: BrowserContext): Promise<{ calls: () => number; pages: Page[]; release: () => void }> {
+  const pages: Page[] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   await ctx.route('**/auth/refresh', async (route) => {
-    calls++;
+    pages.push(route.request().frame().page());
     await gate;
-    await route.continue();
+    await route.continue().catch(() => undefined); // its tab may be closed by now
   });
-  return { calls: () => calls, release };
+  return { calls: () => pages.length, pages, release };
 }
 
 /** Waits until every tab has started a refresh (and so waits for the one in flight). */
@@ -363,6 +363,36 @@ describe('playground in Chromium', () => {
     expect(await tabs[0]!.page.evaluate(() => window.demo.status())).toBe('anonymous');
     expect(calls, 'refresh calls made by the browser, the first one held across the logout').toBe(1);
     expectClean(tabs);
+  });
+
+  it('a tab closed in the middle of its refresh does not leave the others waiting', async () => {
+    const s = await server();
+    const ctx = await context();
+    const tabs = await loggedInTabs(s.url, 3, ctx);
+    await pastIssueSecond(tabs[0]!.page);
+    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
+    const held = await holdRefreshes(ctx);
+    const batches = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.start(3, '/api/me'))));
+    await everyTabRefreshing(tabs);
+    expect(held.calls()).toBe(1);
+
+    const closing = held.pages[0]!;
+    // Its Web Lock is released. Its refresh call may still reach the server (Playwright lets a held
+    // request of a closed page go, as a browser may finish one in flight): either way, no harm.
+    await closing.close();
+    held.release();
+    const rest = tabs.filter((t) => t.page !== closing);
+    expect(rest).toHaveLength(2);
+    const results = await Promise.all(
+      rest.map(({ page }) => page.evaluate((b) => window.demo.waitBatch(b), batches[tabs.findIndex((t) => t.page === page)]!)),
+    );
+    expect(results.flat().map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(held.calls()).toBe(2); // the closed tab's, then one for the other two
+    expect(s.stats.refreshRotations).toBeLessThanOrEqual(2);
+    expect(s.stats.refreshReused).toBe(0);
+    for (const { page } of rest) expect(await page.evaluate(() => window.demo.status())).toBe('authenticated');
+    expectClean(rest);
   });
 
   it('logging in again after a logout brings every tab back, without a refresh', async () => {
