@@ -123,40 +123,39 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     // Another tab's token stands in for ours when it is newer than the one being replaced and fresh.
     const replaces = (t: Token | undefined): t is Token => usable(t) && isNewer(t, replacing);
     let offered!: (t: Token) => void;
-    const offer = new Promise<void>((announced) => {
+    const fromTab = new Promise<RefreshOutcome>((resolve) => {
       offered = (t) => {
         if (!replaces(t)) return;
-        waiting.abort();
-        announced();
+        waiting.abort(); // leave the lock queue: nothing left to do there
+        resolve({ kind: 'ok', token: t, source: 'tab' });
       };
     });
-    const outcome = await new Promise<RefreshOutcome>((resolve) => {
-      void offer.then(() => resolve({ kind: 'ok', token: token!, source: 'tab' }));
-      onAdopt.add(offered);
-      tabs
-        .exclusive(async (queued): Promise<RefreshOutcome> => {
-          // The session ended while we queued (a logout, or another tab's refresh was refused).
-          if (epoch !== startEpoch) return REJECTED;
-          // A tab that refreshed just before we got the lock may still have its message in flight:
-          // ask the others; after queueing behind one, give its announcement a little longer.
-          await tabs.ask(false);
-          if (queued && !replaces(token)) await Promise.race([offer, sleep(config.peerTimeoutMs * 5)]);
-          onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
-          if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
-          const result = await callRefresh(config, refreshUrl);
-          if (epoch !== startEpoch) return result;
-          if (result.kind === 'ok') {
-            adopt(result.token, true);
-            tabs.token(result.token); // before the lock is released, so the next holder can hear of it
-          } else if (result.kind === 'rejected') endSession('rejected', true);
-          return result;
-        }, waiting.signal)
-        .then((result) => result && resolve(result), (cause: unknown) =>
-          // Only the lock manager can throw here (e.g. a sandboxed, opaque-origin page).
-          resolve({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) }),
-        )
-        .finally(() => onAdopt.delete(offered));
-    });
+    onAdopt.add(offered);
+    const ours = tabs.exclusive(async (queued): Promise<RefreshOutcome> => {
+      // The session ended while we queued (a logout, or another tab's refresh was refused).
+      if (epoch !== startEpoch) return REJECTED;
+      // A tab that refreshed just before we got the lock may still have its message in flight:
+      // ask the others; after queueing behind one, give its announcement a little longer.
+      await tabs.ask(false);
+      if (queued && !replaces(token)) await Promise.race([fromTab, sleep(config.peerTimeoutMs * 5)]);
+      onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
+      if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
+      const result = await callRefresh(config, refreshUrl);
+      if (epoch !== startEpoch) return result;
+      if (result.kind === 'ok') {
+        adopt(result.token, true);
+        tabs.token(result.token); // before the lock is released, so the next holder can hear of it
+      } else if (result.kind === 'rejected') endSession('rejected', true);
+      return result;
+    }, waiting.signal);
+    const outcome = await Promise.race([
+      fromTab,
+      ours.then(
+        (result) => result ?? fromTab,
+        // Only the lock manager can throw here (e.g. a sandboxed, opaque-origin page).
+        (cause: unknown): RefreshOutcome => ({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) }),
+      ),
+    ]).finally(() => onAdopt.delete(offered));
     if (outcome.kind === 'ok') session.emit({ type: 'refresh:success', source: outcome.source, expiresAt: outcome.token.expiresAt });
     if (outcome.kind === 'failed') session.emit({ type: 'refresh:error', error: outcome.error });
     return outcome;
