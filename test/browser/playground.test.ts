@@ -124,6 +124,26 @@ async function everyTabRefreshing(tabs: Tab[]): Promise<void> {
   for (const { page } of tabs) await page.waitForFunction(() => window.demo.counts.refreshStarts > 0, undefined, { timeout: 15_000 });
 }
 
+/**
+ * Three logged-in tabs whose tokens the server refuses ("Expire now"), each with `perTab` requests
+ * out, all waiting for one refresh call that is held until `held.release()`. `before` runs once the
+ * tabs are ready and before the requests go (e.g. to drop the refresh cookie).
+ */
+async function tabsWaitingForHeldRefresh(s: Server, perTab: number, before?: (ctx: BrowserContext) => Promise<void>) {
+  const ctx = await context();
+  const tabs = await loggedInTabs(s.url, 3, ctx);
+  await pastIssueSecond(tabs[0]!.page);
+  await before?.(ctx);
+  for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
+  await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
+  const held = await holdRefreshes(ctx);
+  const batches = await Promise.all(tabs.map(({ page }) => page.evaluate((n) => window.demo.start(n, '/api/me'), perTab)));
+  await everyTabRefreshing(tabs);
+  expect(held.calls()).toBe(1);
+  const results = (tab: Tab) => tab.page.evaluate((b) => window.demo.waitBatch(b), batches[tabs.indexOf(tab)]!);
+  return { ctx, tabs, held, results };
+}
+
 const token = (page: Page): Promise<string | undefined> => page.evaluate(() => window.demo.state().accessToken);
 
 describe('playground in Chromium', () => {
@@ -337,21 +357,13 @@ describe('playground in Chromium', () => {
 
   it('logout while the other tabs wait for a refresh: no refresh call starts after the logout', async () => {
     const s = await server();
-    const ctx = await context();
-    const tabs = await loggedInTabs(s.url, 3, ctx);
-    await pastIssueSecond(tabs[0]!.page);
-    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
     const rotationsBefore = s.stats.refreshRotations;
-    // Hold the first refresh call so that every tab is waiting for it when the user logs out.
-    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
-    const held = await holdRefreshes(ctx);
-    const batches = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.start(3, '/api/me'))));
-    await everyTabRefreshing(tabs);
-    expect(held.calls()).toBe(1);
+    // The first refresh call is held, so that every tab is waiting for it when the user logs out.
+    const { ctx, tabs, held, results: resultsOf } = await tabsWaitingForHeldRefresh(s, 3);
     await tabs[2]!.page.evaluate(() => window.demo.logout());
     await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
     held.release();
-    const results = await Promise.all(tabs.map(({ page }, i) => page.evaluate((b) => window.demo.waitBatch(b), batches[i]!)));
+    const results = await Promise.all(tabs.map(resultsOf));
     expect(results.flat().map((r) => r.errorName)).toEqual(Array(9).fill('SessionEndedError'));
     await tabs[0]!.page.evaluate(() => navigator.locks.request('auth-fetch:refresh', () => undefined));
     // Whatever was sent, the logout holds: no rotation after it, and a reload stays anonymous.
@@ -367,15 +379,7 @@ describe('playground in Chromium', () => {
 
   it('a tab closed in the middle of its refresh does not leave the others waiting', async () => {
     const s = await server();
-    const ctx = await context();
-    const tabs = await loggedInTabs(s.url, 3, ctx);
-    await pastIssueSecond(tabs[0]!.page);
-    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
-    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
-    const held = await holdRefreshes(ctx);
-    const batches = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.start(3, '/api/me'))));
-    await everyTabRefreshing(tabs);
-    expect(held.calls()).toBe(1);
+    const { tabs, held, results: resultsOf } = await tabsWaitingForHeldRefresh(s, 3);
 
     const closing = held.pages[0]!;
     // Its Web Lock is released. Its refresh call may still reach the server (Playwright lets a held
@@ -384,9 +388,7 @@ describe('playground in Chromium', () => {
     held.release();
     const rest = tabs.filter((t) => t.page !== closing);
     expect(rest).toHaveLength(2);
-    const results = await Promise.all(
-      rest.map(({ page }) => page.evaluate((b) => window.demo.waitBatch(b), batches[tabs.findIndex((t) => t.page === page)]!)),
-    );
+    const results = await Promise.all(rest.map(resultsOf));
     expect(results.flat().map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(held.calls()).toBe(2); // the closed tab's, then one for the other two
     expect(s.stats.refreshRotations).toBeLessThanOrEqual(2);
@@ -413,20 +415,15 @@ describe('playground in Chromium', () => {
 
   it('a refused refresh token ends the session in every tab, with one refresh attempt', async () => {
     const s = await server();
-    const ctx = await context();
-    const tabs = await loggedInTabs(s.url, 3, ctx);
-    await pastIssueSecond(tabs[0]!.page);
-    const refreshesBefore = served(s.stats, REFRESH);
-    await ctx.clearCookies(); // the refresh cookie is gone, as after a logout on another device
-    for (const { page } of tabs) expect(await page.evaluate(() => window.demo.expireNow())).toBe(true);
-    // Hold the refresh call until every tab's 401s are waiting for it, then let the server refuse it
+    let refreshesBefore = 0;
+    // The refresh call is held until every tab's 401s wait for it, then the server refuses it
     // (otherwise who is still waiting depends on scheduling).
-    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
-    const held = await holdRefreshes(ctx);
-    const batches = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.start(5, '/api/me'))));
-    await everyTabRefreshing(tabs);
+    const { tabs, held, results: resultsOf } = await tabsWaitingForHeldRefresh(s, 5, async (ctx) => {
+      refreshesBefore = served(s.stats, REFRESH);
+      await ctx.clearCookies(); // the refresh cookie is gone, as after a logout on another device
+    });
     held.release();
-    const results = await Promise.all(tabs.map(({ page }, i) => page.evaluate((b) => window.demo.waitBatch(b), batches[i]!)));
+    const results = await Promise.all(tabs.map(resultsOf));
     await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'anonymous', 10_000)));
     // Let every refresh still queued on auth-fetch's Web Lock run: a lock request of ours, made now,
     // is granted after them (FIFO per origin).
