@@ -209,6 +209,7 @@ async function main(): Promise<number> {
       refreshGraceReplays: server.stats.refreshGraceReplays,
       refreshTokensPresentedTwice: server.stats.refreshTokensPresentedTwice,
       refreshReuseDetections: server.stats.refreshReused,
+      serverSecurityEvents: server.stats.securityEvents.length,
       foreignRequests: foreign.stats.requests,
       foreignBearerTokens: foreign.stats.authorizationHeaders,
       hungRequests: hung.reduce((n, h) => n + h, 0),
