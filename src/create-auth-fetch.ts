@@ -132,13 +132,14 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     });
     onAdopt.add(offered);
     const ours = tabs.exclusive(async (queued): Promise<RefreshOutcome> => {
-      // The session ended while we queued (a logout, or another tab's refresh was refused).
-      if (epoch !== startEpoch) return REJECTED;
       // A tab that refreshed just before we got the lock may still have its message in flight:
-      // ask the others; after queueing behind one, give its announcement a little longer.
+      // ask the others (their answers come after their announcements); after queueing behind one,
+      // give its announcement a little longer.
       await tabs.ask(false);
-      if (queued && !replaces(token)) await Promise.race([fromTab, sleep(config.peerTimeoutMs * 5)]);
+      if (queued && !replaces(token) && epoch === startEpoch) await Promise.race([fromTab, sleep(config.peerTimeoutMs * 5)]);
       onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
+      // The session ended meanwhile (a logout, or another tab's refresh was refused).
+      if (epoch !== startEpoch) return REJECTED;
       if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
       const result = await callRefresh(config, refreshUrl);
       if (epoch !== startEpoch) return result;

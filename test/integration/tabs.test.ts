@@ -79,6 +79,32 @@ describe.each([
   });
 });
 
+describe.each([
+  ['with Web Locks', true],
+  ['without Web Locks', false],
+])('a refused refresh token, %s', (_, withLocks) => {
+  it('ends the session in every tab after one refresh attempt, even for tabs queued behind it', async () => {
+    name = `auth-fetch-test-${++channel}`;
+    if (withLocks) uninstall = installLocks(fakeLockManager());
+    const five = Array.from({ length: 5 }, () => tab());
+    await Promise.all(five.map((t) => t.ready));
+    const ends: string[] = [];
+    five.forEach((t) => t.on((e) => e.type === 'session:end' && ends.push(e.reason)));
+    api.refreshCalls = 0;
+    api.refreshDelayMs = 50;
+    api.mode = 'reject';
+    api.revoked.add(api.lastToken);
+    const results = await Promise.all(
+      five.flatMap((t) => Array.from({ length: 20 }, () => t(`${api.url}/api/me`).then((r) => r.status, (e: Error) => e.name))),
+    );
+    await sleep(1000); // long enough for a queued tab that wrongly goes on to reach the server
+    expect(api.refreshCalls).toBe(1);
+    expect(five.map((t) => t.getState().status)).toEqual(Array(5).fill('anonymous'));
+    expect(ends).toHaveLength(5);
+    expect(results.every((r) => r === 401 || r === 'SessionEndedError')).toBe(true);
+  });
+});
+
 describe('tab messages', () => {
   const fresh = () => {
     name = `auth-fetch-test-${++channel}`;
