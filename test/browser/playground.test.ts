@@ -86,9 +86,9 @@ async function loggedInTabs(url: string, n: number, ctx?: BrowserContext): Promi
 
 /**
  * Waits until the wall clock is past the second the current token was issued in. JWT `exp` has a
- * one-second resolution: a token refreshed within the same second as the one it replaces cannot be
- * told apart from it by auth-fetch (see the report on same-second tokens), so the cases that are not
- * about that wait it out.
+ * one-second resolution, so a token refreshed within that second carries the same `exp` as the one
+ * it replaces; auth-fetch must order such tokens otherwise, which has its own test. The cases about
+ * something else wait it out, so that each tests one thing.
  */
 async function pastIssueSecond(page: Page): Promise<void> {
   await page.waitForFunction(
