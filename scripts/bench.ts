@@ -1,0 +1,220 @@
+/**
+ * `npm run bench`: figures, not tests. Every figure is measured in this run, and printed as a
+ * Markdown table (for README) with the machine it ran on:
+ * 1. per-call overhead over the bare fetch underneath, with a stub fetch (no network): authFetch, ky, ofetch;
+ * 2. throughput against a real loopback node:http API: raw fetch, ky, authFetch;
+ * 3. expiry storms: 1,000 concurrent requests with an expired / a refused token;
+ * 4. bundle size, from scripts/size.ts.
+ * Rounds are interleaved across the contenders so that a noisy neighbour hurts them alike; medians.
+ */
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import ky from 'ky';
+import { createFetch } from 'ofetch';
+import { createAuthFetch, type AuthFetch } from '../src/index.js';
+import { startApiServer } from '../test/helpers/api-server.js';
+import { sizes } from './size.js';
+
+const ROUNDS = 15;
+const CALLS_PER_ROUND = 5_000;
+const LOOPBACK_REQUESTS = 10_000;
+const LOOPBACK_CONCURRENCY = 50;
+const LOOPBACK_ROUNDS = 5;
+const STORM = 1_000;
+const STORM_ROUNDS = 5;
+const STORM_REFRESH_DELAY_MS = 50;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+/** A JWT that expires in 2096: the token stays valid for the whole bench, so no refresh is timed. */
+const FAR_JWT = `${b64url({ alg: 'none' })}.${b64url({ exp: 4_000_000_000 })}.x`;
+
+/** Runs each contender's `round` in turn, `rounds` times, after one warm-up round each. */
+async function interleaved<K extends string>(contenders: Record<K, () => Promise<number>>, rounds: number) {
+  const names = Object.keys(contenders) as K[];
+  const results = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
+  for (const name of names) await contenders[name]();
+  for (let i = 0; i < rounds; i++) for (const name of names) results[name].push(await contenders[name]());
+  return Object.fromEntries(names.map((n) => [n, median(results[n])])) as Record<K, number>;
+}
+
+/** µs per sequential call of `call` (which reads the body, as an app would). */
+const perCall = (call: () => Promise<unknown>) => async () => {
+  const start = performance.now();
+  for (let i = 0; i < CALLS_PER_ROUND; i++) await call();
+  return ((performance.now() - start) * 1000) / CALLS_PER_ROUND;
+};
+
+async function overhead() {
+  const url = 'http://bench.invalid/api/me';
+  const stub = async (_input: RequestInfo | URL, _init?: RequestInit) => new Response('ok');
+  const authFetch = createAuthFetch({ refresh: async () => ({ accessToken: FAR_JWT }), trustedOrigins: ['http://bench.invalid'], channel: false, fetch: stub });
+  await authFetch.ready;
+  const viaKy = ky.create({ fetch: stub });
+  const viaOfetch = createFetch({ fetch: stub });
+  const us = await interleaved(
+    {
+      'bare stub fetch': perCall(async () => (await stub(url)).text()),
+      authFetch: perCall(async () => (await authFetch(url)).text()),
+      ky: perCall(() => viaKy.get(url).text()),
+      ofetch: perCall(() => viaOfetch(url, { responseType: 'text' })),
+    },
+    ROUNDS,
+  );
+  authFetch.dispose();
+  return us;
+}
+
+/** Requests per second for `total` GETs through `get`, `concurrency` at a time. */
+const throughput = (get: () => Promise<unknown>) => async () => {
+  let started = 0;
+  const worker = async () => {
+    while (started++ < LOOPBACK_REQUESTS) await get();
+  };
+  const start = performance.now();
+  await Promise.all(Array.from({ length: LOOPBACK_CONCURRENCY }, worker));
+  return LOOPBACK_REQUESTS / ((performance.now() - start) / 1000);
+};
+
+async function loopback() {
+  const api = await startApiServer();
+  const authFetch = createAuthFetch({ refresh: `${api.url}/auth/refresh`, trustedOrigins: [api.url], channel: false });
+  await authFetch.ready;
+  // Raw fetch and ky send the same valid token by hand, so the server does the same work for all three.
+  const headers = { authorization: `Bearer ${api.lastToken}` };
+  const url = `${api.url}/api/me`;
+  const viaKy = ky.create({ headers });
+  const check = (r: Response) => {
+    if (r.status !== 200) throw new Error(`loopback answered ${r.status}`);
+    return r.text();
+  };
+  const clear = <T>(run: () => Promise<T>) => async () => {
+    api.received.length = 0; // the test server records every request; do not let that grow
+    return run();
+  };
+  const rps = await interleaved(
+    {
+      'raw fetch': clear(throughput(async () => check(await fetch(url, { headers })))),
+      ky: clear(throughput(() => viaKy.get(url).text())),
+      authFetch: clear(throughput(async () => check(await authFetch(url)))),
+    },
+    LOOPBACK_ROUNDS,
+  );
+  authFetch.dispose();
+  await api.close();
+  return rps;
+}
+
+/** Completion time (ms after start) of the slowest of `n` concurrent GETs. */
+async function slowest(n: number, get: () => Promise<Response>) {
+  const start = performance.now();
+  const ends = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const r = await get();
+      if (r.status !== 200) throw new Error(`storm request answered ${r.status}`);
+      await r.text();
+      return performance.now() - start;
+    }),
+  );
+  return Math.max(...ends);
+}
+
+async function storms() {
+  const api = await startApiServer();
+  const url = `${api.url}/api/me`;
+  const refreshUrl = `${api.url}/auth/refresh`;
+  // A refresh endpoint that takes 50 ms (a database and a signature): long enough to tell one
+  // refresh round trip from several in the figures, and closer to production than 0.3 ms.
+  api.refreshDelayMs = STORM_REFRESH_DELAY_MS;
+  const roundTrips: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const start = performance.now();
+    await (await fetch(refreshUrl, { method: 'POST' })).text();
+    roundTrips.push(performance.now() - start);
+  }
+  const validToken = api.lastToken; // lives 300 s: the raw-fetch baseline's token
+  const baseline = () => slowest(STORM, () => fetch(url, { headers: { authorization: `Bearer ${validToken}` } }));
+  await baseline(); // opens the connections that every later storm reuses
+
+  const make = async (extra: { leewayMs?: number } = {}) => {
+    const authFetch = createAuthFetch({ refresh: refreshUrl, trustedOrigins: [api.url], channel: false, ...extra });
+    await authFetch.ready;
+    return authFetch;
+  };
+  const storm = async (authFetch: AuthFetch) => {
+    api.refreshCalls = 0;
+    const ms = await slowest(STORM, () => authFetch(url));
+    authFetch.dispose();
+    return { refreshes: api.refreshCalls, slowest: ms };
+  };
+
+  // Expired: 1 s tokens, left to expire for real; the clients know, so they refresh before sending.
+  api.ttl = 1;
+  const expiring = await Promise.all(Array.from({ length: STORM_ROUNDS }, () => make({ leewayMs: 0 })));
+  api.ttl = 300;
+  await new Promise((r) => setTimeout(r, 1100));
+  const runs = { baseline: [] as number[], expired: [] as Array<{ refreshes: number; slowest: number }>, refused: [] as Array<{ refreshes: number; slowest: number }> };
+  for (const client of expiring) {
+    runs.baseline.push(await baseline());
+    runs.expired.push(await storm(client));
+    // Refused: the server revokes a token the client still thinks valid: 1,000 401s, one refresh, 1,000 replays.
+    const refusing = await make();
+    api.revoked.add(api.lastToken);
+    runs.refused.push(await storm(refusing));
+  }
+  await api.close();
+  const summary = (xs: Array<{ refreshes: number; slowest: number }>) => ({
+    refreshes: Math.max(...xs.map((x) => x.refreshes)),
+    slowest: median(xs.map((x) => x.slowest)),
+  });
+  return { refreshRtt: median(roundTrips), baseline: median(runs.baseline), expired: summary(runs.expired), refused: summary(runs.refused) };
+}
+
+const machine = () => {
+  const cpu = /model name\s*:\s*(.+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown CPU';
+  return `${availableParallelism()} × ${cpu}, Node ${process.version}`;
+};
+
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+const us = await overhead();
+const rps = await loopback();
+const storm = await storms();
+const size = await sizes().catch((error: unknown) => (console.error(String(error)), undefined));
+
+const bare = us['bare stub fetch'];
+const raw = rps['raw fetch'];
+const rows: string[][] = [
+  ...(Object.entries(us) as Array<[string, number]>).map(([name, v]) => [
+    `per call, stub fetch: ${name}`,
+    `${fmt(v, 2)} µs`,
+    name === 'bare stub fetch' ? '1.00×' : `${fmt(v / bare, 2)}× (+${fmt(v - bare, 2)} µs)`,
+  ]),
+  ...(Object.entries(rps) as Array<[string, number]>).map(([name, v]) => [
+    `loopback ${LOOPBACK_REQUESTS.toLocaleString('en-US')} GETs, ${LOOPBACK_CONCURRENCY} at a time: ${name}`,
+    `${fmt(v, 0)} req/s`,
+    `${fmt(v / raw, 2)}× raw fetch`,
+  ]),
+  [`one refresh round trip, alone (endpoint answers after ${STORM_REFRESH_DELAY_MS} ms)`, `${fmt(storm.refreshRtt)} ms`, ''],
+  [`slowest of ${STORM.toLocaleString('en-US')} concurrent GETs, valid token, raw fetch`, `${fmt(storm.baseline)} ms`, 'baseline'],
+  [
+    `storm of ${STORM.toLocaleString('en-US')}, expired token (refresh first): refresh calls · slowest`,
+    `${storm.expired.refreshes} · ${fmt(storm.expired.slowest)} ms`,
+    `baseline + ${fmt((storm.expired.slowest - storm.baseline) / storm.refreshRtt, 2)} refresh round trips`,
+  ],
+  [
+    `storm of ${STORM.toLocaleString('en-US')}, refused token (401, refresh, replay): refresh calls · slowest`,
+    `${storm.refused.refreshes} · ${fmt(storm.refused.slowest)} ms`,
+    `2 × baseline + ${fmt((storm.refused.slowest - 2 * storm.baseline) / storm.refreshRtt, 2)} refresh round trips`,
+  ],
+  ['min+gzip: auth-fetch core (dist/index.js)', size ? `${size.core.toLocaleString('en-US')} B` : 'n/a (npm run build)', size ? `${fmt(size.core / size.ky, 2)}× ky` : ''],
+  ['min+gzip: ky', size ? `${size.ky.toLocaleString('en-US')} B` : 'n/a', ''],
+];
+
+console.log(`\n${machine()}\n`);
+console.log('| measure | value | relative |\n| --- | --: | --- |');
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+if (storm.expired.refreshes !== 1 || storm.refused.refreshes !== 1) {
+  console.error('\nA storm made more than one refresh call: it must be exactly 1.');
+  process.exitCode = 1;
+}
