@@ -299,6 +299,30 @@ describe('playground in Chromium', () => {
     expectClean([tab]);
   });
 
+  it('five tabs, all within the second of the login: one refresh for their 401s', async () => {
+    // The cross-tab side of same-second tokens: the other tabs must take the refreshed token from
+    // the tab that fetched it although its exp equals the one they hold.
+    const s = await server();
+    const ctx = await context();
+    const tabs: Tab[] = [];
+    for (let i = 0; i < 5; i++) tabs.push(await openTab(ctx, s.url));
+    const refreshesBefore = served(s.stats, REFRESH); // their start-up attempts without a cookie
+    await tabs[0]!.page.waitForFunction(() => Date.now() % 1000 < 50, undefined, { polling: 5 });
+    await tabs[0]!.page.evaluate(() => window.demo.login());
+    await Promise.all(tabs.map(({ page }) => waitForStatus(page, 'authenticated')));
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.expireNow())));
+    const exp = (page: Page) =>
+      page.evaluate(() => (JSON.parse(atob(window.demo.state().accessToken!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { exp: number }).exp);
+    const before = await exp(tabs[0]!.page);
+    const bursts = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.burst(10))));
+    const after = await exp(tabs[0]!.page);
+
+    expect(bursts.map((b) => b.outcomes)).toEqual(Array(5).fill('10 × 200'));
+    expect(served(s.stats, REFRESH) - refreshesBefore, `refreshes (same exp: ${after === before})`).toBe(1);
+    expect(s.stats.refreshReused).toBe(0);
+    expectClean(tabs);
+  });
+
   it('writes a non-empty PNG screenshot of the page after the five-tab burst', () => {
     for (const path of [SCREENSHOT, README_SCREENSHOT]) {
       const bytes = readFileSync(path);
