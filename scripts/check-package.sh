@@ -11,3 +11,12 @@ npx publint --strict
 # Default profile "strict" includes node10: `typesVersions` in package.json is what makes
 # `auth-fetch/ky` resolve there (node10 ignores `exports`).
 npx attw --pack . --no-color --format table-flipped
+
+# Both entries load through the exports map (the package's self-reference) in CJS and in ESM.
+node -e "
+const core = require('auth-fetch'), { withAuth } = require('auth-fetch/ky');
+if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function') process.exit(1);"
+node --input-type=module -e "
+const core = await import('auth-fetch'), { withAuth } = await import('auth-fetch/ky');
+if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function') process.exit(1);"
+echo 'check:package: publint, attw and CJS/ESM loading of . and ./ky all pass'
