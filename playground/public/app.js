@@ -249,6 +249,8 @@ function render() {
   $('login').hidden = signedIn;
   $('demo-users').hidden = signedIn;
   $('signed-in').hidden = !signedIn;
+  $('btn-expire').disabled = !signedIn;
+  $('btn-logout').disabled = !signedIn;
   $('refresh-own').textContent = String(counts.refreshOwn);
   $('refresh-peer').textContent = String(counts.refreshPeer);
   $('replays').textContent = String(counts.replays);
