@@ -13,6 +13,8 @@
  *   SOAK_FAULT_RATE=0.3    fraction of /auth/refresh calls that fail on purpose when faults are on
  *   SOAK_ACCESS_TTL=5      access-token lifetime in seconds
  *   SOAK_LEEWAY_MS=1500    auth-fetch's proactive-refresh leeway
+ *   SOAK_RELOAD_EVERY=5    in the second half, one tab (not the first) is reloaded about this often,
+ *                          in seconds, and must come back authenticated from the others; 0 turns it off
  *   SOAK_TABS=5            tabs in the one browser context
  *   SOAK_RATE=3            requests per second per tab (on average)
  *   SOAK_EXPIRE_EVERY=8    in the second half of the run, each tab corrupts its token ("Expire now")
@@ -22,6 +24,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { start } from '../playground/server';
+import type { Page } from 'playwright-core';
 import {
   ensureLibraryBuilt,
   launchChromium,
@@ -29,6 +32,7 @@ import {
   snapshot,
   startForeignServer,
   waitForStatus,
+  waitReady,
   type DemoResult,
   type DemoSnapshot,
 } from '../test/helpers/browser';
@@ -49,6 +53,7 @@ const LEEWAY_MS = numberFromEnv('SOAK_LEEWAY_MS', 1500);
 const TABS = Math.max(1, Math.round(numberFromEnv('SOAK_TABS', 5)));
 const RATE = Math.max(0.1, numberFromEnv('SOAK_RATE', 3));
 const EXPIRE_EVERY = numberFromEnv('SOAK_EXPIRE_EVERY', 8);
+const RELOAD_EVERY = numberFromEnv('SOAK_RELOAD_EVERY', 5);
 /** After the calls stop, how long requests still in flight may take to settle. */
 const DRAIN_MS = 30_000;
 
@@ -101,6 +106,15 @@ function drive({ rate, foreign, tab, expireEvery, expireAfterMs }: {
   tick();
 }
 
+/** refresh:start events of one tab, by reason. */
+function refreshReasons(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => {
+    const by: Record<string, number> = {};
+    for (const e of window.demo.events) if (e.type === 'refresh:start') by[String(e.reason)] = (by[String(e.reason)] ?? 0) + 1;
+    return by;
+  });
+}
+
 function add(into: Record<string, number>, from: Record<string, number>): Record<string, number> {
   for (const [key, n] of Object.entries(from)) into[key] = (into[key] ?? 0) + n;
   return into;
@@ -118,7 +132,8 @@ async function main(): Promise<number> {
   const log = (line: string) => console.log(`soak: ${line}`);
   try {
     log(`server ${server.url}, foreign origin ${foreign.url}, ${TABS} tabs, ${SECONDS}s, access TTL ${ACCESS_TTL}s, ` +
-      `leeway ${LEEWAY_MS}ms, faults ${FAULTS ? `on (${FAULT_RATE})` : 'off'}, expire-now every ~${EXPIRE_EVERY}s per tab`);
+      `leeway ${LEEWAY_MS}ms, faults ${FAULTS ? `on (${FAULT_RATE})` : 'off'}; second half: expire-now every ~${EXPIRE_EVERY}s ` +
+      `per tab, a reload every ~${RELOAD_EVERY}s`);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     // tsx compiles with esbuild's keepNames, which wraps named functions in `__name(...)`; `drive`
     // below runs in the page, where that helper does not exist.
@@ -137,11 +152,13 @@ async function main(): Promise<number> {
     const half = (SECONDS * 1000) / 2;
     const options = { rate: RATE, foreign: foreign.url, expireEvery: EXPIRE_EVERY, expireAfterMs: half };
     await Promise.all(tabs.map((t, i) => t.page.evaluate(drive, { ...options, tab: i + 1 })));
+    /** Figures of tabs that were reloaded, as they stood just before. */
+    const retired: { snaps: DemoSnapshot[]; records: SoakRecord[]; reasons: Record<string, number>[] } = { snaps: [], records: [], reasons: [] };
     /** Sleeps until `ms` after the start, with a progress line every 10 s. */
     const until = async (ms: number) => {
       for (let left = startedAt + ms - Date.now(); left > 0; left = startedAt + ms - Date.now()) {
         await new Promise((r) => setTimeout(r, Math.min(10_000, left)));
-        const snaps = await Promise.all(tabs.map((t) => snapshot(t.page)));
+        const snaps = [...(await Promise.all(tabs.map((t) => snapshot(t.page)))), ...retired.snaps];
         log(`${Math.round((Date.now() - startedAt) / 1000)}s: ${snaps.reduce((n, s) => n + s.counts.requests, 0)} requests, ` +
           `${server.stats.requests['POST /auth/refresh'] ?? 0} refresh calls, ${server.stats.refreshFaults} faults`);
       }
@@ -149,7 +166,31 @@ async function main(): Promise<number> {
     await until(half);
     // The undisturbed half: refreshes per token lifetime are measured here, before any expire-now.
     const firstHalf = { rotations: server.stats.refreshRotations - before.rotations, seconds: (Date.now() - startedAt) / 1000 };
-    await until(SECONDS * 1000);
+
+    // Second half: tabs come and go. A reloaded tab's figures so far are kept; its requests still in
+    // flight die with the page (counted, not judged); it must come back authenticated from its peers.
+    let reloads = 0;
+    let abandonedByReload = 0;
+    let reloadedAnonymous = 0;
+    const end = SECONDS * 1000;
+    while (RELOAD_EVERY > 0 && TABS > 1 && Date.now() - startedAt < end) {
+      await until(Math.min(end, Date.now() - startedAt + RELOAD_EVERY * 1000 * (0.5 + Math.random())));
+      if (Date.now() - startedAt >= end - 2000) break;
+      const index = 1 + Math.floor(Math.random() * (TABS - 1));
+      const { page } = tabs[index]!;
+      abandonedByReload += await page.evaluate(() => window.soak!.pending.size);
+      retired.snaps.push(await snapshot(page));
+      retired.records.push(await page.evaluate(() => window.soak!.record));
+      retired.reasons.push(await refreshReasons(page));
+      await page.reload();
+      await waitReady(page);
+      reloads++;
+      if ((await page.evaluate(() => window.demo.status())) !== 'authenticated') reloadedAnonymous++;
+      await page.evaluate(() => window.demo.reset());
+      const remaining = Math.max(0, half - (Date.now() - startedAt));
+      await page.evaluate(drive, { ...options, expireAfterMs: remaining, tab: index + 1 });
+    }
+    await until(end);
     await Promise.all(tabs.map((t) => t.page.evaluate(() => { window.soak!.stop = true; })));
     // Requests still unsettled after the drain are hung (a deadlock would otherwise hang the soak).
     const hung = await Promise.all(
@@ -163,8 +204,8 @@ async function main(): Promise<number> {
     );
     const elapsed = (Date.now() - startedAt) / 1000;
 
-    const snaps: DemoSnapshot[] = await Promise.all(tabs.map((t) => snapshot(t.page)));
-    const records: SoakRecord[] = await Promise.all(tabs.map((t) => t.page.evaluate(() => window.soak!.record)));
+    const snaps: DemoSnapshot[] = [...(await Promise.all(tabs.map((t) => snapshot(t.page)))), ...retired.snaps];
+    const records: SoakRecord[] = [...(await Promise.all(tabs.map((t) => t.page.evaluate(() => window.soak!.record)))), ...retired.records];
     // The server's own list of posts: a title twice means one POST took effect twice.
     const listed: DemoResult = await first.page.evaluate(() => window.demo.request('/api/posts'));
     const posts = (listed.body as { posts?: Array<{ title: string }> } | null)?.posts ?? [];
@@ -173,13 +214,7 @@ async function main(): Promise<number> {
     for (const p of posts) if (sent.has(p.title)) seen.set(p.title, (seen.get(p.title) ?? 0) + 1);
     const duplicatePosts = [...seen.values()].reduce((n, c) => n + c - 1, 0);
     const reasons: Record<string, number> = {};
-    for (const t of tabs) {
-      add(reasons, await t.page.evaluate(() => {
-        const by: Record<string, number> = {};
-        for (const e of window.demo.events) if (e.type === 'refresh:start') by[String(e.reason)] = (by[String(e.reason)] ?? 0) + 1;
-        return by;
-      }));
-    }
+    for (const by of [...(await Promise.all(tabs.map((t) => refreshReasons(t.page)))), ...retired.reasons]) add(reasons, by);
 
     const rotations = server.stats.refreshRotations - before.rotations;
     const leeway = Math.min(LEEWAY_MS / 1000, ACCESS_TTL / 2);
@@ -212,8 +247,13 @@ async function main(): Promise<number> {
       serverSecurityEvents: server.stats.securityEvents.length,
       foreignRequests: foreign.stats.requests,
       foreignBearerTokens: foreign.stats.authorizationHeaders,
+      reloads,
+      requestsAbandonedByReload: abandonedByReload,
       hungRequests: hung.reduce((n, h) => n + h, 0),
-      unexpectedAnonymous: snaps.reduce((n, s) => n + s.counts.becameAnonymous + (s.status === 'authenticated' ? 0 : 1), 0),
+      unexpectedAnonymous:
+        snaps.reduce((n, s) => n + s.counts.becameAnonymous, 0) +
+        tabs.length - (await Promise.all(tabs.map((t) => t.page.evaluate(() => window.demo.status())))).filter((st) => st === 'authenticated').length +
+        reloadedAnonymous,
       refreshesPerTokenLifetime: Number((firstHalf.rotations / (firstHalf.seconds / ACCESS_TTL)).toFixed(2)),
       idealRefreshesPerTokenLifetime: Number(ideal.toFixed(2)),
       pageErrors: tabs.flatMap((t) => t.errors),
