@@ -21,13 +21,19 @@ export interface AuthKyOptions extends Options {
 /** auth-fetch already refreshed and replayed a 401 once; a ky retry would only refresh again (ky #587). */
 const UNAUTHORIZED = 401;
 
-// Duck-typed rather than ky's `isHTTPError`: this entry must not import ky at run time.
-const isUnauthorized = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'HTTPError' && (error as { response?: Response }).response?.status === UNAUTHORIZED;
+/**
+ * Errors a ky retry must not repeat: the 401 auth-fetch already answered, and the end of the session
+ * (logout, refresh token refused), which would otherwise be retried without a token and surface as
+ * a 401 `HTTPError` instead of `SessionEndedError`. Duck-typed: this entry must not import ky, and
+ * the session error may come from another copy of auth-fetch.
+ */
+const isFinal = (error: unknown): boolean =>
+  error instanceof Error &&
+  (error.name === 'SessionEndedError' || (error.name === 'HTTPError' && (error as { response?: Response }).response?.status === UNAUTHORIZED));
 
-/** Catches what `statusCodes` cannot: a later `.extend()` that adds 401, or a `shouldRetry` saying yes. */
-const neverRetryUnauthorized: BeforeRetryHook = ({ error }) => {
-  if (isUnauthorized(error)) throw error;
+/** Catches what `shouldRetry` cannot: a later `.extend()` that replaces it. Runs after ky's delay. */
+const neverRetryFinal: BeforeRetryHook = ({ error }) => {
+  if (isFinal(error)) throw error;
 };
 
 function keyOnce({ methods = ['POST', 'PATCH'], header = 'Idempotency-Key', key }: IdempotencyOptions): BeforeRequestHook {
@@ -41,9 +47,9 @@ function keyOnce({ methods = ['POST', 'PATCH'], header = 'Idempotency-Key', key 
 }
 
 /**
- * Options for `ky.create()` or `instance.extend()`: `fetch` is `authFetch`, 401 is taken out of
- * ky's retry status codes, and POSTs keep one `Idempotency-Key` across ky's retries. Everything
- * else (`throwHttpErrors`, `timeout`, other hooks) stays as you pass it.
+ * Options for `ky.create()` or `instance.extend()`: `fetch` is `authFetch`, ky never retries a 401
+ * or a `SessionEndedError`, and POSTs keep one `Idempotency-Key` across ky's retries. Everything
+ * else (`throwHttpErrors`, `timeout`, your hooks and `shouldRetry`) stays as you pass it.
  * @example
  * import ky from 'ky';
  * import { withAuth } from 'auth-fetch/ky';
@@ -61,14 +67,12 @@ export function withAuth(authFetch: AuthFetch, options: AuthKyOptions = {}): Opt
       ...hooks,
       // Ours first: a user's beforeRequest returning a Request would stop the hooks after it.
       beforeRequest: [...(idempotency === false ? [] : [keyOnce(idempotency ?? {})]), ...(hooks?.beforeRequest ?? [])],
-      beforeRetry: [neverRetryUnauthorized, ...(hooks?.beforeRetry ?? [])],
+      beforeRetry: [neverRetryFinal, ...(hooks?.beforeRetry ?? [])],
     },
   };
-  // A number or nothing keeps ky's default status codes, which already leave out 401.
-  if (typeof retry === 'object' && retry.statusCodes) {
-    result.retry = { ...retry, statusCodes: retry.statusCodes.filter((code) => code !== UNAUTHORIZED) };
-  } else if (retry !== undefined) {
-    result.retry = retry;
-  }
+  // ky asks shouldRetry before waiting, so a final error rejects at once; yours decides the rest.
+  const base = typeof retry === 'number' ? { limit: retry } : retry;
+  const yours = base?.shouldRetry;
+  result.retry = { ...base, shouldRetry: (state) => (isFinal(state.error) ? false : yours?.(state)) };
   return result;
 }

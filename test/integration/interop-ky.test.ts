@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import ky, { HTTPError, type KyInstance } from 'ky';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createAuthFetch, type AuthFetch } from '../../src/index.js';
+import { SessionEndedError, createAuthFetch, type AuthFetch } from '../../src/index.js';
 import { withAuth } from '../../src/ky.js';
 import { startApiServer, type ApiServer } from '../helpers/api-server.js';
 import { makeJwt } from '../helpers/jwt.js';
@@ -140,7 +140,7 @@ describe('withAuth adds what plain ky.create({ fetch }) lacks', () => {
     expect(api.received).toHaveLength(6);
   });
 
-  it('withAuth takes 401 out of retry.statusCodes: one refresh, one replay, then the HTTPError', async () => {
+  it('withAuth never lets ky retry a 401, even with 401 in retry.statusCodes: one refresh, one replay, then the HTTPError', async () => {
     const $ = ky.create(withAuth(await client(), { prefixUrl: api.url, retry: retry401 }));
     api.refuseAll = true;
     await expect($.get('api/me')).rejects.toBeInstanceOf(HTTPError);
@@ -155,6 +155,38 @@ describe('withAuth adds what plain ky.create({ fetch }) lacks', () => {
     await expect(base.extend({ retry: { limit: 2, ...fast, shouldRetry: () => true } }).get('api/me')).rejects.toBeInstanceOf(HTTPError);
     expect(api.refreshCalls).toBe(2);
     expect(api.received).toHaveLength(4);
+  });
+
+  it('logout while a ky GET waits for the refresh: plain ky retries it without a token (a 401 HTTPError), withAuth rejects with SessionEndedError', async () => {
+    const outcome = async (make: (authFetch: AuthFetch) => KyInstance) => {
+      api.refreshDelayMs = 0;
+      const authFetch = await client();
+      const $ = make(authFetch);
+      revokeCurrent();
+      api.refreshDelayMs = 1000;
+      api.received = [];
+      const request = $.get('api/me').catch((e: unknown) => e);
+      while (api.refreshCalls === 0) await new Promise((r) => setTimeout(r, 5)); // waiting on the refresh
+      await authFetch.logout();
+      const error = await request;
+      return { error, sent: api.received.map((r) => (r.authorization ? 'token' : 'none')) };
+    };
+    const plain = await outcome((authFetch) => ky.create({ prefixUrl: api.url, fetch: authFetch, retry: { limit: 2, ...fast } }));
+    expect((plain.error as HTTPError).response.status).toBe(401);
+    expect(plain.sent).toEqual(['token', 'none']);
+    api.refreshCalls = 0;
+    const wrapped = await outcome((authFetch) => ky.create(withAuth(authFetch, { prefixUrl: api.url, retry: { limit: 2, ...fast } })));
+    expect(wrapped.error).toBeInstanceOf(SessionEndedError);
+    expect(wrapped.sent).toEqual(['token']);
+  });
+
+  it('existing.extend(withAuth(authFetch)) turns an existing instance into an authenticated one', async () => {
+    const existing = ky.create({ prefixUrl: api.url, headers: { 'x-app': '1' } });
+    const $ = existing.extend(withAuth(await client()));
+    revokeCurrent();
+    expect(await $.post('api/posts', { json: { title: 'extended' } }).json()).toEqual({ created: true });
+    expect(api.received).toHaveLength(2);
+    expect(api.received[1]?.key).toBe(api.received[0]?.key);
   });
 
   it('POST retried by ky (retry.methods has post): withAuth keeps one Idempotency-Key, plain ky gets a new one per attempt', async () => {
