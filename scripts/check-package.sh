@@ -19,4 +19,9 @@ if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function'
 node --input-type=module -e "
 const core = await import('auth-fetch'), { withAuth } = await import('auth-fetch/ky');
 if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function') process.exit(1);"
-echo 'check:package: publint, attw and CJS/ESM loading of . and ./ky all pass'
+# ky is a peer of ./ky, for its types only: no built file may load it (or bundle it: tsup's `external`).
+if grep -lE "from ['\"]ky['\"]|require\(['\"]ky['\"]\)" dist/*.js dist/*.cjs; then
+  echo 'check:package: the files above load ky at run time' >&2
+  exit 1
+fi
+echo 'check:package: publint, attw and CJS/ESM loading of . and ./ky, no run-time ky: all pass'
