@@ -205,6 +205,19 @@ describe('withAuth adds what plain ky.create({ fetch }) lacks', () => {
     expect(plainRetried?.key).not.toBe(plainFirst?.key);
   });
 
+  it('your shouldRetry and a numeric retry limit still decide everything else', async () => {
+    const authFetch = await scriptedClient();
+    const stopAtSecond = ({ retryCount }: { retryCount: number }) => (retryCount < 2 ? undefined : false);
+    scripted.state.script = [500, 500, 500];
+    await expect(ky.create(withAuth(authFetch, { prefixUrl: scripted.url, retry: { limit: 5, ...fast, shouldRetry: stopAtSecond } })).get('x')).rejects.toBeInstanceOf(HTTPError);
+    expect(scripted.state.received).toHaveLength(2);
+
+    scripted.state.received = [];
+    scripted.state.script = [500, 500, 500];
+    await expect(ky.create(withAuth(authFetch, { prefixUrl: scripted.url, retry: 1 })).get('x')).rejects.toBeInstanceOf(HTTPError);
+    expect(scripted.state.received).toHaveLength(2);
+  });
+
   it('keeps a key the caller set, and sets none with idempotency: false', async () => {
     const authFetch = await scriptedClient();
     await ky.create(withAuth(authFetch, { prefixUrl: scripted.url })).post('x', { headers: { 'idempotency-key': 'mine' } });
