@@ -49,7 +49,13 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const { now, leewayMs } = config;
   const session = createSession();
   const page = globalThis.location?.href;
-  const toUrl = (url: string | URL) => (URL.canParse(url, page) ? new URL(url, page) : undefined);
+  const toUrl = (url: string | URL) => {
+    try {
+      return new URL(url, page);
+    } catch {
+      return undefined; // relative without a page (Node): fetch itself will say what is wrong
+    }
+  };
   const refreshUrl = typeof config.refresh === 'function' ? undefined : toUrl(config.refresh);
   const logoutUrl = config.logout === undefined ? undefined : toUrl(config.logout);
   const trusted = config.trustedOrigins ?? [page && new URL(page).origin, refreshUrl?.origin].filter(Boolean);
@@ -162,6 +168,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     return outcome;
   }
 
+  let started = false;
   const ready: Promise<SessionState> = (async () => {
     await tabs.ask(true);
     if (!token) {
@@ -169,12 +176,13 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       // The cookie was refused at start-up: not a session that ended, just none.
       if (outcome.kind === 'rejected') session.set({ status: 'anonymous' });
     }
+    started = true;
     return session.get();
   })();
 
   /** The token to send: waits for start-up, refreshes first when it is stale (proactive). */
   async function tokenFor(signal: AbortSignal): Promise<Token | undefined> {
-    await within(ready, signal);
+    if (!started) await within(ready, signal);
     if (session.get().status === 'anonymous') return undefined;
     if (usable(token)) return token;
     const current = token;
