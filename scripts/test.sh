@@ -6,3 +6,5 @@ bash scripts/system-deps.sh
 echo "== typecheck"; npx tsc --noEmit
 echo "== build"; npx tsup --silent
 echo "== tests"; npx vitest run
+# Chaos soak in real Chromium: 5 tabs, short tokens, failing refresh endpoint; fails on any must-be-zero figure.
+echo "== soak"; SOAK_SECONDS=30 npm run soak

@@ -212,6 +212,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     if (!request) return config.fetch(input, init);
     const controller = enlist();
     const { signal } = controller;
+    // The caller's abort must also end our waits (start-up, a refresh), not only the fetch itself.
+    const follow = () => controller.abort(request.signal?.reason);
+    if (request.signal?.aborted) follow();
+    request.signal?.addEventListener('abort', follow, { once: true });
     try {
       const sent = await tokenFor(signal);
       const response = await request.send(sent?.accessToken, signal);
@@ -228,6 +232,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       return await request.send(next.accessToken, signal);
     } finally {
       pending.delete(controller);
+      request.signal?.removeEventListener('abort', follow);
     }
   };
 

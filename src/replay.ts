@@ -16,7 +16,9 @@ export interface Prepared {
   method: string;
   /** Whether a second send is safe: the body can be read again and the method is idempotent or keyed. */
   replayable: boolean;
-  /** Sends once with `token` in `Authorization`; each call sends a fresh copy of the body. */
+  /** The caller's own abort signal, if any. */
+  signal: AbortSignal | undefined;
+  /** Sends once with `token` in `Authorization` and `signal` (which must follow the caller's); each call sends a fresh copy of the body. */
   send(token: string | undefined, signal: AbortSignal): Promise<Response>;
 }
 
@@ -36,13 +38,13 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   // A stream can be read once; a Request's body can be kept by cloning it before the first send.
   const bodyKept = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
   const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
-  const userSignal = init?.signal ?? request?.signal ?? undefined;
   const spare = replayable && request?.body && body == null ? request.clone() : undefined;
   let sends = 0;
   return {
     url,
     method,
     replayable,
+    signal: init?.signal ?? request?.signal ?? undefined,
     async send(token, signal) {
       // A FormData body gets a new multipart boundary each time it is sent; an Idempotency-Key
       // server that compares payloads would see a different request. Serialize it once.
@@ -53,20 +55,9 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
       else headers.delete('authorization');
       // There is at most one replay, so one spare copy of the body is enough.
       const sent = sends++ && spare ? spare : input;
-      const options: RequestInit = { ...init, headers, signal: userSignal ? anySignal([userSignal, signal]) : signal };
+      const options: RequestInit = { ...init, headers, signal };
       if (body !== init?.body) options.body = body ?? null;
       return config.fetch(sent, options);
     },
   };
-}
-
-/** `AbortSignal.any` where it exists (Chrome 116, Safari 17.4, Node 20.3), a small stand-in elsewhere. */
-function anySignal(signals: AbortSignal[]): AbortSignal {
-  if (typeof AbortSignal.any === 'function') return AbortSignal.any(signals);
-  const controller = new AbortController();
-  for (const signal of signals) {
-    if (signal.aborted) controller.abort(signal.reason);
-    else signal.addEventListener('abort', () => controller.abort(signal.reason), { once: true });
-  }
-  return controller.signal;
 }

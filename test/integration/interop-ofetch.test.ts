@@ -74,10 +74,9 @@ it('pitfall: ofetch.create({ fetch: authFetch }) puts fetch among the request de
   expect(api.received[0]?.authorization).toBeUndefined();
 });
 
-// ofetch's `timeout` and every caller's `signal` reach authFetch as `init.signal`. While authFetch
-// waits for a refresh it only listens to its own session signal, so the abort lands once the refresh
-// is over (here 3 s late). `it.fails` until the core fixes it: this test then fails and becomes `it`.
-it.fails("aborting (ofetch's timeout or signal) while auth-fetch waits for a refresh rejects before the refresh ends", async () => {
+// ofetch's `timeout` and every caller's `signal` reach authFetch as `init.signal`: an abort must end
+// authFetch's wait for a refresh at once, not when the refresh is over.
+it("aborting (ofetch's timeout or signal) while auth-fetch waits for a refresh rejects before the refresh ends", async () => {
   const authFetch = await client();
   const $ = ofetch.create({ baseURL: api.url, retry: 0 }, { fetch: authFetch });
   let refreshed = false;

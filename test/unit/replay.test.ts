@@ -95,6 +95,21 @@ describe('bodies and idempotency keys', () => {
     expect(api.state.refreshCalls).toBe(1);
   });
 
+  it('the caller’s abort ends a wait for a refresh at once, with the caller’s reason', async () => {
+    const api = fakeApi({ ttl: 60, refreshDelayMs: 200 });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    api.clock.now += 61_000; // expired: the request waits for a refresh
+    const controller = new AbortController();
+    const pending = authFetch(`${api.origin}/api/me`, { signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 10));
+    controller.abort(new Error('user gave up'));
+    let refreshDone = false;
+    authFetch.on((e) => e.type === 'refresh:success' && (refreshDone = true));
+    expect(((await pending) as Error).message).toBe('user gave up');
+    expect(refreshDone).toBe(false);
+  });
+
   it('the caller’s abort signal still aborts', async () => {
     const api = fakeApi();
     const authFetch = setup(api);
