@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 echo "== typecheck"; npx tsc --noEmit
 echo "== build"; npx tsup --silent
+# publint, attw and loading both entries in CJS and ESM (rebuilds itself).
+echo "== package"; bash scripts/check-package.sh
 echo "== tests"; npx vitest run
 # Chaos soak in real Chromium: 5 tabs, short tokens, failing refresh endpoint; fails on any must-be-zero figure.
 echo "== soak"; SOAK_SECONDS=30 npm run soak

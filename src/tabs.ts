@@ -128,14 +128,16 @@ export function createTabs(name: string | false, peerTimeoutMs: number, hooks: T
     await sleep(peerTimeoutMs / 2);
     const rival = () => [...claims].some(([p, t]) => t < at || (t === at && p < self));
     const giveUp = Date.now() + peerTimeoutMs * 50;
+    let queued = false;
     for (;;) {
+      queued ||= rival();
       while (rival() && !signal.aborted && Date.now() < giveUp) await sleep(10);
       if (signal.aborted) return post({ t: 'token', from: self }), undefined;
       await ask(false);
       if (!rival() || Date.now() >= giveUp) break;
     }
     try {
-      return await task(true);
+      return await task(queued);
     } finally {
       post({ t: 'token', from: self, ...tokenField(hooks.current()) });
     }
