@@ -56,6 +56,11 @@ export interface AuthFetchOptions {
   channel?: string | false;
   /** How long to wait for other tabs to answer before acting alone. @default 100 */
   peerTimeoutMs?: number;
+  /**
+   * Give up on a refresh URL that does not answer (a `RefreshError`, the session is kept): a hung
+   * refresh would otherwise hold every request, and the refresh lock of every tab. @default 15_000
+   */
+  refreshTimeoutMs?: number;
 }
 
 export interface Config {
@@ -70,11 +75,13 @@ export interface Config {
   now: () => number;
   channel: string | false;
   peerTimeoutMs: number;
+  refreshTimeoutMs: number;
 }
 
 const DEFAULTS = {
   leewayMs: 60_000,
   peerTimeoutMs: 100,
+  refreshTimeoutMs: 15_000,
   credentials: 'include',
   shouldRefresh: (response: Response) => response.status === 401,
   // Late-bound so that polyfills and test doubles installed after creation are used.
@@ -97,6 +104,7 @@ const RULES: Record<string, Rule> = {
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
   leewayMs: isMs,
   peerTimeoutMs: isMs,
+  refreshTimeoutMs: isMs,
   shouldRefresh: isFunction,
   fetch: isFunction,
   now: isFunction,

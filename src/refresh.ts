@@ -39,6 +39,7 @@ export async function callRefresh(config: Config, url: URL | undefined): Promise
         method: 'POST',
         credentials: config.credentials,
         headers: { accept: 'application/json' },
+        signal: AbortSignal.timeout(config.refreshTimeoutMs),
       });
       if (REJECTED.includes(response.status)) return { kind: 'rejected' };
       if (!response.ok) return failed(`Refresh failed: ${response.status} from ${String(url ?? refresh)}`, undefined, response.status);

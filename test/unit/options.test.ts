@@ -24,6 +24,7 @@ describe('options are validated at creation', () => {
     [{ refresh: '/r', logout: 5 }, /`logout` must be a URL, got 5/],
     [{ refresh: '/r', shouldRefresh: 401 }, /`shouldRefresh` must be a function, got 401/],
     [{ refresh: '/r', peerTimeoutMs: -1 }, /`peerTimeoutMs`/],
+    [{ refresh: '/r', refreshTimeoutMs: Infinity }, /`refreshTimeoutMs` must be a number ≥ 0, got Infinity/],
   ])('%o is refused', (options, message) => {
     expect(make(options)).toThrow(TypeError);
     expect(make(options)).toThrow(message);

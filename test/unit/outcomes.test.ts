@@ -63,6 +63,25 @@ describe('refresh outcomes', () => {
     expect(events).toContain('refresh:error');
   });
 
+  it('a refresh URL that never answers times out as a RefreshError; the session is kept', async () => {
+    const api = fakeApi({ ttl: 60 });
+    let hang = false;
+    const authFetch = setup(api, {
+      refreshTimeoutMs: 50,
+      fetch: (input, init) =>
+        hang && String(input).endsWith('/auth/refresh')
+          ? new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
+          : api.fetch(input, init),
+    });
+    await authFetch.ready;
+    api.clock.now += 61_000;
+    hang = true;
+    const error = await authFetch(`${api.origin}/api/me`).catch((e: unknown) => e);
+    expect(isRefreshError(error)).toBe(true);
+    expect((error as RefreshError).cause).toMatchObject({ name: 'TimeoutError' });
+    expect(authFetch.getState().status).toBe('authenticated');
+  });
+
   it('an unreadable refresh answer is a RefreshError', async () => {
     const api = fakeApi();
     const authFetch = setup(api, { refresh: async () => ({ token: 'x' }) as never });
