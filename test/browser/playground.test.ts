@@ -69,13 +69,7 @@ describe('playground in Chromium', () => {
     await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.burst(20))));
     const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
 
-    expect(served(s.stats, REFRESH) - refreshesBefore).toBe(1);
-    expect(s.stats.refreshReused).toBe(0);
-    expect(s.stats.refreshTokensPresentedTwice).toBe(0);
-    for (const snap of snaps) {
-      expect(snap.counts).toMatchObject({ requests: 20, ok: 20, status401: 0, rejected: 0 });
-      expect(snap.status).toBe('authenticated');
-    }
+    expectOneRefreshAllOk(s.stats, refreshesBefore, snaps);
     expect(
       snaps.reduce((n, snap) => n + snap.counts.refreshOwn, 0),
       'exactly one tab should report refresh:success with source "network"',
@@ -99,13 +93,7 @@ describe('playground in Chromium', () => {
     const bursts = await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.burst(20))));
     const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
 
-    expect(served(s.stats, REFRESH) - refreshesBefore).toBe(1);
-    expect(s.stats.refreshReused).toBe(0);
-    expect(s.stats.refreshTokensPresentedTwice).toBe(0);
-    for (const snap of snaps) {
-      expect(snap.counts).toMatchObject({ requests: 20, ok: 20, status401: 0, rejected: 0 });
-      expect(snap.status).toBe('authenticated');
-    }
+    expectOneRefreshAllOk(s.stats, refreshesBefore, snaps);
     expect(bursts.map((b) => b.outcomes)).toEqual(Array(5).fill('20 × 200'));
     // The 401s really happened and were replayed (at least the first tab's requests met the broken token).
     expect(snaps.reduce((n, snap) => n + snap.counts.replays, 0)).toBeGreaterThan(0);
@@ -281,3 +269,18 @@ describe('playground in Chromium', () => {
     expectClean([tab]);
   });
 });
+
+/** Five tabs' bursts of 20: exactly one refresh reached the server, no token reuse, every request 200. */
+function expectOneRefreshAllOk(
+  stats: Parameters<typeof served>[0] & { refreshReused: number; refreshTokensPresentedTwice: number },
+  refreshesBefore: number,
+  snaps: Array<Awaited<ReturnType<typeof snapshot>>>,
+): void {
+  expect(served(stats, REFRESH) - refreshesBefore).toBe(1);
+  expect(stats.refreshReused).toBe(0);
+  expect(stats.refreshTokensPresentedTwice).toBe(0);
+  for (const snap of snaps) {
+    expect(snap.counts).toMatchObject({ requests: 20, ok: 20, status401: 0, rejected: 0 });
+    expect(snap.status).toBe('authenticated');
+  }
+}
