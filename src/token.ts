@@ -17,7 +17,7 @@ interface Claims {
 }
 
 /** Reads a JWT's payload without verifying it: only the server can judge a token, we just schedule. */
-export function readClaims(jwt: string): Claims {
+function readClaims(jwt: string): Claims {
   const payload = jwt.split('.')[1];
   if (!payload) return {};
   try {
