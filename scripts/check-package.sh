@@ -5,12 +5,37 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-npx tsup --silent
+npm run --silent build
 # --strict: warnings (e.g. a `types` condition after `default`) fail too.
 npx publint --strict
 # Default profile "strict" includes node10: `typesVersions` in package.json is what makes
 # `auth-fetch/ky` resolve there (node10 ignores `exports`).
 npx attw --pack . --no-color --format table-flipped
+
+# attw checks resolution only; the compiler also reads the declarations. Consumers without
+# skipLibCheck, as CommonJS (node16 and node10) and as ESM: no error in our .d.ts / .d.cts files.
+consumer=$(mktemp -d)
+trap 'rm -rf "$consumer"' EXIT
+mkdir -p "$consumer/node_modules"
+ln -s "$PWD" "$consumer/node_modules/auth-fetch"
+ln -s "$PWD/node_modules/ky" "$consumer/node_modules/ky"
+cat > "$consumer/use.ts" <<'TS'
+import { createAuthFetch, isSessionEndedError } from 'auth-fetch';
+import { withAuth } from 'auth-fetch/ky';
+const authFetch = createAuthFetch({ refresh: '/auth/refresh' });
+export const options = withAuth(authFetch, { prefixUrl: '/api' });
+export const ended = isSessionEndedError(new Error('x'));
+TS
+for setting in 'commonjs node16 node16' 'commonjs commonjs node10' 'module node16 node16' 'module esnext bundler'; do
+  read -r type module resolution <<<"$setting"
+  echo "{\"type\": \"$type\"}" > "$consumer/package.json"
+  cat > "$consumer/tsconfig.json" <<JSON
+{ "files": ["use.ts"], "compilerOptions": { "strict": true, "noEmit": true, "skipLibCheck": false, "types": [],
+  "lib": ["es2022", "dom"], "module": "$module", "moduleResolution": "$resolution", "ignoreDeprecations": "5.0" } }
+JSON
+  npx tsc -p "$consumer" ||
+    { echo "check:package: type errors for a \"type\": \"$type\" consumer with moduleResolution $resolution" >&2; exit 1; }
+done
 
 # Both entries load through the exports map (the package's self-reference) in CJS and in ESM.
 node -e "
@@ -24,4 +49,4 @@ if grep -lE "from ['\"]ky['\"]|require\(['\"]ky['\"]\)" dist/*.js dist/*.cjs; th
   echo 'check:package: the files above load ky at run time' >&2
   exit 1
 fi
-echo 'check:package: publint, attw and CJS/ESM loading of . and ./ky, no run-time ky: all pass'
+echo 'check:package: publint, attw, consumer type-checks, CJS/ESM loading of . and ./ky, no run-time ky: all pass'

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 echo "== typecheck"; npx tsc --noEmit
-echo "== build"; npx tsup --silent
+echo "== build"; npm run --silent build
 # publint, attw and loading both entries in CJS and ESM (rebuilds itself).
 echo "== package"; bash scripts/check-package.sh
 echo "== tests"; npx vitest run

@@ -45,7 +45,7 @@ function newestMtime(dir: string): number {
 export function ensureLibraryBuilt(): void {
   const built = join(ROOT, 'dist/index.js');
   if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
-  execFileSync('npx', ['tsup', '--silent'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** What `window.demo` (playground/public/app.js) exposes; only the parts the tests read. */
