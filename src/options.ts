@@ -9,11 +9,11 @@ export interface RefreshResult {
 }
 
 export interface IdempotencyOptions {
-  /** Methods that get a key and may then be replayed. @default ['POST', 'PATCH'] */
+  /** Methods that get a key and may then be replayed. @default ['POST', 'PATCH'] @example ['POST', 'PATCH', 'DELETE'] */
   methods?: readonly string[];
-  /** @default 'Idempotency-Key' */
+  /** @default 'Idempotency-Key' @example 'X-Request-Id' */
   header?: string;
-  /** @default crypto.randomUUID */
+  /** @default crypto.randomUUID (or random bytes formatted as a v4 UUID where it is missing) @example () => ulid() */
   key?: () => string;
 }
 
@@ -34,31 +34,38 @@ export interface AuthFetchOptions {
    * @example ['https://api.example.com']
    */
   trustedOrigins?: readonly string[];
-  /** Refresh this long before `exp`, capped at half the token's lifetime. @default 60_000 */
+  /** Refresh this long before `exp`, capped at half the token's lifetime. @default 60_000 @example 30_000 */
   leewayMs?: number;
   /**
    * Whether a response to a request that carried our token means "token expired, refresh and replay".
    * Only ever asked about trusted requests that carried our token. @default (response) => response.status === 401
+   * @example (response) => response.status === 401 && response.headers.get('www-authenticate')?.includes('invalid_token') === true
    */
   shouldRefresh?: (response: Response) => boolean;
-  /** `Idempotency-Key` on non-idempotent requests so that a replay never runs twice, or `false`. */
+  /**
+   * `Idempotency-Key` on non-idempotent requests so that a replay never runs twice, or `false`.
+   * @default { methods: ['POST', 'PATCH'], header: 'Idempotency-Key', key: crypto.randomUUID }
+   * @example { methods: ['POST'] }
+   */
   idempotency?: IdempotencyOptions | false;
-  /** Credentials mode of the refresh and logout calls. @default 'include' */
+  /** Credentials mode of the refresh and logout calls. @default 'include' @example 'same-origin' */
   credentials?: RequestCredentials;
-  /** The fetch underneath. @default globalThis.fetch, looked up at each call */
+  /** The fetch underneath. @default globalThis.fetch, looked up at each call @example (input, init) => myInstrumentedFetch(input, init) */
   fetch?: typeof fetch;
-  /** Clock in epoch ms, for tests. @default Date.now */
+  /** Clock in epoch ms, for tests. @default Date.now @example () => fakeClock.now() */
   now?: () => number;
   /**
    * BroadcastChannel name shared by the tabs of one app, or `false` for a tab of its own.
    * @default 'auth-fetch' in a page (where `document` exists); `false` elsewhere (Node, SSR, workers)
+   * @example 'my-app-auth'
    */
   channel?: string | false;
-  /** How long to wait for other tabs to answer before acting alone. @default 100 */
+  /** How long to wait for other tabs to answer before acting alone. @default 100 @example 250 */
   peerTimeoutMs?: number;
   /**
    * Give up on a refresh URL that does not answer (a `RefreshError`, the session is kept): a hung
    * refresh would otherwise hold every request, and the refresh lock of every tab. @default 15_000
+   * @example 5_000
    */
   refreshTimeoutMs?: number;
 }
