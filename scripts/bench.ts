@@ -1,8 +1,10 @@
 /**
  * `npm run bench`: figures, not tests. Every figure is measured in this run, and printed as a
  * Markdown table (for README) with the machine it ran on:
- * 1. per-call overhead over the bare fetch underneath, with a stub fetch (no network): authFetch, ky, ofetch;
- * 2. throughput against a real loopback node:http API (in a child process): raw fetch, ky, authFetch;
+ * 1. per-call overhead over the bare fetch underneath, with a stub fetch (no network): authFetch, ky,
+ *    ofetch; in Node and in Chromium (bench-overhead.ts, bench-browser.ts);
+ * 2. throughput against a real loopback node:http API (in a child process): raw fetch (with and
+ *    without an AbortSignal), ky, authFetch;
  * 3. expiry storms: 1,000 concurrent requests with an expired / a refused token;
  * 4. bundle size, from scripts/size.ts.
  * Rounds are interleaved across the contenders so that a noisy neighbour hurts them alike; medians.
@@ -12,9 +14,10 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import ky from 'ky';
-import { createFetch } from 'ofetch';
 import { createAuthFetch, type AuthFetch } from '../src/index.js';
 import { startApiServer } from '../test/helpers/api-server.js';
+import { browserOverhead } from './bench-browser.js';
+import { interleaved, median, overhead, type Spread } from './bench-overhead.js';
 import { sizes } from './size.js';
 
 const ROUNDS = 15;
@@ -25,54 +28,6 @@ const LOOPBACK_ROUNDS = 5;
 const STORM = 1_000;
 const STORM_ROUNDS = 5;
 const STORM_REFRESH_DELAY_MS = 50;
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-interface Spread {
-  median: number;
-  min: number;
-  max: number;
-}
-/** The median, and the range of the rounds: on a shared machine the range says how far to trust it. */
-const spread = (xs: number[]): Spread => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-/** A JWT that expires in 2096: the token stays valid for the whole bench, so no refresh is timed. */
-const FAR_JWT = `${b64url({ alg: 'none' })}.${b64url({ exp: 4_000_000_000 })}.x`;
-
-/** Runs each contender's `round` in turn, `rounds` times, after one warm-up round each. */
-async function interleaved<K extends string>(contenders: Record<K, () => Promise<number>>, rounds: number) {
-  const names = Object.keys(contenders) as K[];
-  const results = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<K, number[]>;
-  for (const name of names) await contenders[name]();
-  for (let i = 0; i < rounds; i++) for (const name of names) results[name].push(await contenders[name]());
-  return Object.fromEntries(names.map((n) => [n, spread(results[n])])) as Record<K, Spread>;
-}
-
-/** µs per sequential call of `call` (which reads the body, as an app would). */
-const perCall = (call: () => Promise<unknown>) => async () => {
-  const start = performance.now();
-  for (let i = 0; i < CALLS_PER_ROUND; i++) await call();
-  return ((performance.now() - start) * 1000) / CALLS_PER_ROUND;
-};
-
-async function overhead() {
-  const url = 'http://bench.invalid/api/me';
-  const stub = async (_input: RequestInfo | URL, _init?: RequestInit) => new Response('ok');
-  const authFetch = createAuthFetch({ refresh: async () => ({ accessToken: FAR_JWT }), trustedOrigins: ['http://bench.invalid'], channel: false, fetch: stub });
-  await authFetch.ready;
-  const viaKy = ky.create({ fetch: stub });
-  const viaOfetch = createFetch({ fetch: stub });
-  const us = await interleaved(
-    {
-      'bare stub fetch': perCall(async () => (await stub(url)).text()),
-      authFetch: perCall(async () => (await authFetch(url)).text()),
-      ky: perCall(() => viaKy.get(url).text()),
-      ofetch: perCall(() => viaOfetch(url, { responseType: 'text' })),
-    },
-    ROUNDS,
-  );
-  authFetch.dispose();
-  return us;
-}
 
 /** Requests per second for `total` GETs through `get`, `concurrency` at a time. */
 const throughput = (get: () => Promise<unknown>) => async () => {
@@ -121,6 +76,8 @@ async function loopback() {
   const rps = await interleaved(
     {
       'raw fetch': throughput(async () => check(await fetch(url, { headers }))),
+      // What authFetch passes on every request (so that logout can abort it): undici's cost of a signal alone.
+      'raw fetch + AbortSignal': throughput(async () => check(await fetch(url, { headers, signal: new AbortController().signal }))),
       ky: throughput(() => viaKy.get(url).text()),
       authFetch: throughput(async () => check(await authFetch(url))),
     },
@@ -209,29 +166,35 @@ const machine = () => {
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main() {
-  const us = await overhead();
+  const us = await overhead(ROUNDS, CALLS_PER_ROUND);
+  const inBrowser = await browserOverhead(ROUNDS, CALLS_PER_ROUND).catch((error: unknown) => (console.error(`Chromium: ${String(error)}`), undefined));
   const rps = await loopback();
   const storm = await storms();
   const size = await sizes().catch((error: unknown) => (console.error(String(error)), undefined));
-  report(us, rps, storm, size);
+  report(us, inBrowser, rps, storm, size);
 }
 
 function report(
   us: Record<string, Spread>,
+  inBrowser: Record<string, Spread> | undefined,
   rps: Record<string, Spread>,
   storm: Awaited<ReturnType<typeof storms>>,
   size: Awaited<ReturnType<typeof sizes>> | undefined,
 ) {
-  const bare = us['bare stub fetch']!.median;
   const raw = rps['raw fetch']!.median;
   const range = (r: Spread, digits: number) => ` (rounds ${fmt(r.min, digits)}–${fmt(r.max, digits)})`;
   const n = (x: number) => x.toLocaleString('en-US');
-  const rows: string[][] = [
-    ...(Object.entries(us) as Array<[string, Spread]>).map(([name, v]) => [
-      `per call, stub fetch: ${name}`,
+  const perCallRows = (where: string, figures: Record<string, Spread>) => {
+    const bare = figures['bare stub fetch']!.median;
+    return Object.entries(figures).map(([name, v]) => [
+      `per call, stub fetch, ${where}: ${name}`,
       `${fmt(v.median, 2)} µs${range(v, 1)}`,
       name === 'bare stub fetch' ? '1.00×' : `${fmt(v.median / bare, 2)}× (+${fmt(v.median - bare, 2)} µs)`,
-    ]),
+    ]);
+  };
+  const rows: string[][] = [
+    ...perCallRows('Node', us),
+    ...(inBrowser ? perCallRows('Chromium', inBrowser) : [['per call, stub fetch, Chromium', 'n/a (no /usr/bin/chromium)', '']]),
     ...(Object.entries(rps) as Array<[string, Spread]>).map(([name, v]) => [
       `loopback, ${n(LOOPBACK_REQUESTS)} GETs ${LOOPBACK_CONCURRENCY} at a time: ${name}`,
       `${fmt(v.median, 0)} req/s${range(v, 0)}`,
