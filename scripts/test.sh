@@ -7,6 +7,8 @@ echo "== typecheck"; npx tsc --noEmit
 echo "== build"; npm run --silent build
 # publint, attw and loading both entries in CJS and ESM (rebuilds itself).
 echo "== package"; bash scripts/check-package.sh
+# Prints the core's min+gzip size against its budget; fails if it grew past the ceiling.
+echo "== size"; npx tsx scripts/size.ts --no-growth
 echo "== tests"; npx vitest run
 # Chaos soak in real Chromium: 5 tabs, short tokens, failing refresh endpoint; fails on any must-be-zero figure.
 echo "== soak"; SOAK_SECONDS=30 npm run soak
