@@ -4,7 +4,7 @@ import { normalizeOptions, type AuthFetchOptions } from './options.js';
 import { callRefresh, type RefreshOutcome } from './refresh.js';
 import { prepare, requestUrl } from './replay.js';
 import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
-import { createTabs } from './tabs.js';
+import { createTabs, sleep } from './tabs.js';
 import { isExpired, isNewer, isStale, toToken, type Token } from './token.js';
 
 export interface AuthFetch {
@@ -37,7 +37,6 @@ function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 const REJECTED: RefreshOutcome = { kind: 'rejected' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A refresh rejected by the server ends the era its own waiters belong to: for them that is an outcome, not an error. */
 const asOutcome = (error: unknown): RefreshOutcome => {
   if (isSessionEndedError(error) && error.reason === 'rejected') return REJECTED;

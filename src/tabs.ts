@@ -33,7 +33,7 @@ export interface Tabs {
 
 const isToken = (v: unknown): v is Token => {
   const t = v as Token;
-  const optNum = (x: unknown) => x === undefined || (typeof x === 'number' && Number.isFinite(x));
+  const optNum = (x: unknown) => x === undefined || Number.isFinite(x); // false for non-numbers: it does not coerce
   return typeof v === 'object' && v !== null && typeof t.accessToken === 'string' && t.accessToken !== '' &&
     optNum(t.expiresAt) && optNum(t.lifetime) && optNum(t.exp) && typeof t.obtainedAt === 'number';
 };
@@ -48,7 +48,7 @@ function parse(data: unknown): Message | undefined {
   return m.t === 'end' || m.t === 'bye' ? m : undefined;
 }
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
 
 interface LockManager {

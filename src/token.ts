@@ -30,8 +30,8 @@ function readClaims(jwt: string): Claims {
   }
 }
 
-const seconds = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+// `Number.isFinite` is false for anything that is not a number (it does not coerce, unlike `isFinite`).
+const seconds = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
 /**
  * How far the server clock is ahead of ours, from a server time with one-second resolution (`Date`
