@@ -72,8 +72,8 @@ export interface AuthFetchOptions {
 
 export interface Config {
   refresh: string | URL | (() => Promise<RefreshResult | null>);
-  logout: string | URL | undefined;
-  trustedOrigins: readonly string[] | undefined;
+  logout?: string | URL;
+  trustedOrigins?: readonly string[];
   leewayMs: number;
   shouldRefresh: (response: Response) => boolean;
   idempotency: Required<IdempotencyOptions> | false;
@@ -134,19 +134,21 @@ function validate(options: Record<string, unknown>, prefix = ''): void {
   }
 }
 
+/** `undefined` means "the default" at every level, so it must not overwrite a default when spread. */
+const withoutUndefined = (options: object) => Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+
 export function normalizeOptions(options: AuthFetchOptions): Config {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
   if (options.refresh === undefined) throw new TypeError('`refresh` must be a URL or a function, got undefined');
   validate(options as unknown as Record<string, unknown>);
   const { idempotency } = options;
   if (idempotency) validate(idempotency as Record<string, unknown>, 'idempotency.');
-  const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-  const idem = idempotency === false ? false : { ...IDEMPOTENCY_DEFAULTS, ...idempotency };
+  const idem = idempotency === false ? false : { ...IDEMPOTENCY_DEFAULTS, ...withoutUndefined(idempotency ?? {}) };
   if (idem) idem.methods = idem.methods.map((m) => m.toUpperCase());
   // Tabs share a channel by default only in a page: in a Node server every instance of the process
   // would hear every other, and an SSR process serves many users.
   const channel = typeof document === 'undefined' ? false : 'auth-fetch';
-  return { logout: undefined, trustedOrigins: undefined, channel, ...DEFAULTS, ...defined, idempotency: idem } as Config;
+  return { channel, ...DEFAULTS, ...withoutUndefined(options), idempotency: idem } as Config;
 }
 
 /** A v4 UUID; `crypto.randomUUID` only exists in secure contexts, so plain-http intranets get this. */

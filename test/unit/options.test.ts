@@ -30,6 +30,22 @@ describe('options are validated at creation', () => {
     expect(make(options)).toThrow(message);
   });
 
+  it('an option set to undefined takes its default, inside `idempotency` too', async () => {
+    const sent: Headers[] = [];
+    const authFetch = createAuthFetch({
+      refresh: async () => ({ accessToken: 'opaque' }),
+      channel: false,
+      trustedOrigins: ['https://api.test'],
+      leewayMs: undefined,
+      fetch: async (_input: RequestInfo | URL, init?: RequestInit) => (sent.push(new Headers(init?.headers)), new Response('ok')),
+      idempotency: { methods: undefined, header: undefined, key: undefined },
+    } as unknown as AuthFetchOptions);
+    await authFetch('https://api.test/posts', { method: 'POST', body: '{}' });
+    expect(sent[0]!.get('authorization')).toBe('Bearer opaque');
+    expect(sent[0]!.get('idempotency-key')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    authFetch.dispose();
+  });
+
   it('accepts a minimal configuration', () => {
     expect(make({ refresh: '/auth/refresh', channel: false })).not.toThrow();
     expect(make({ refresh: async () => null, channel: false })).not.toThrow();
