@@ -1,11 +1,13 @@
 /** Composition: the callable `authFetch` and its members, over the session, refresh, replay and tabs modules. */
 import { LogoutError, RefreshError, SessionEndedError, isSessionEndedError, type SessionEndReason } from './errors.js';
 import { normalizeOptions, type AuthFetchOptions } from './options.js';
+import { createOrigins } from './origins.js';
 import { callRefresh, type RefreshOutcome } from './refresh.js';
 import { prepare, requestUrl } from './replay.js';
 import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
-import { createTabs, sleep } from './tabs.js';
+import { createTabs } from './tabs.js';
 import { isExpired, isNewer, isStale, toToken, type Token } from './token.js';
+import { sleep, within } from './wait.js';
 
 export interface AuthFetch {
   /** `fetch`, with the access token attached to trusted origins, refreshed and replayed as needed. */
@@ -26,16 +28,6 @@ export interface AuthFetch {
   dispose(): void;
 }
 
-/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
-function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
-}
-
 const REJECTED: RefreshOutcome = { kind: 'rejected' };
 /** A refresh rejected by the server ends the era its own waiters belong to: for them that is an outcome, not an error. */
 const asOutcome = (error: unknown): RefreshOutcome => {
@@ -47,19 +39,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const config = normalizeOptions(options);
   const { now, leewayMs } = config;
   const session = createSession();
-  const page = globalThis.location?.href;
-  const toUrl = (url: string | URL) => {
-    try {
-      return new URL(url, page);
-    } catch {
-      return undefined; // relative without a page (Node): fetch itself will say what is wrong
-    }
-  };
-  const refreshUrl = typeof config.refresh === 'function' ? undefined : toUrl(config.refresh);
-  const logoutUrl = config.logout === undefined ? undefined : toUrl(config.logout);
-  const trusted = config.trustedOrigins ?? [page && new URL(page).origin, refreshUrl?.origin].filter(Boolean);
-  // Our own endpoints go out untouched: never a bearer token on them, never a refresh on their 401.
-  const own = [refreshUrl, logoutUrl].map((u) => u && u.origin + u.pathname);
+  const { refreshUrl, logoutUrl, authenticated } = createOrigins(config);
 
   let token: Token | undefined;
   /** The last token of an ended session: a late message from another tab must not bring it back. */
@@ -205,9 +185,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   }
 
   const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = toUrl(requestUrl(input));
-    const isOurs = url && trusted.includes(url.origin) && !own.includes(url.origin + url.pathname);
-    const request = isOurs ? prepare(input, init, url, config) : undefined;
+    const url = authenticated(requestUrl(input));
+    const request = url && prepare(input, init, url, config);
     if (!request) return config.fetch(input, init);
     const controller = enlist();
     const { signal } = controller;

@@ -3,6 +3,7 @@
  * Lock (or, without one, a claim protocol on the channel) lets one tab at a time refresh.
  */
 import type { Token } from './token.js';
+import { sleep } from './wait.js';
 
 type Message =
   | { t: 'query'; from: string; id: string }
@@ -48,7 +49,6 @@ function parse(data: unknown): Message | undefined {
   return m.t === 'end' || m.t === 'bye' ? m : undefined;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
 
 interface LockManager {
