@@ -6,7 +6,7 @@ import { callRefresh, type RefreshOutcome } from './refresh.js';
 import { prepare, requestUrl } from './replay.js';
 import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
 import { createTabs } from './tabs.js';
-import { isExpired, isNewer, isStale, toToken, type Token } from './token.js';
+import { isBearerToken, isExpired, isNewer, isStale, toToken, type Token } from './token.js';
 import { sleep, within } from './wait.js';
 
 export interface AuthFetch {
@@ -42,14 +42,17 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const { refreshUrl, logoutUrl, authenticated } = createOrigins(config);
 
   let token: Token | undefined;
-  /** The last token of an ended session: a late message from another tab must not bring it back. */
-  let endedWith: Token | undefined;
+  /** When the last session ended: a late message from another tab must not bring back a token from before. */
+  let endedAt = -Infinity;
   /**
    * One controller per pending request or wait, all aborted when the session ends. (One shared
    * signal would collect a listener per request, which Node reports as a leak past ten.)
    */
   const pending = new Set<AbortController>();
-  /** Counts session ends, so that a refresh answer arriving after a logout is dropped. */
+  /**
+   * Counts eras: each session end and each login starts one. A refresh answer or a 401 from an
+   * older era is not acted on, so a logout or a login cannot be undone by what was under way.
+   */
   let epoch = 0;
   let inflight: Promise<RefreshOutcome> | undefined;
   const onAdopt = new Set<(token: Token) => void>();
@@ -62,10 +65,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const usable = (t: Token | undefined): t is Token => !!t && !isStale(t, now(), leewayMs);
 
   function adopt(next: Token, force: boolean): void {
-    if (!force && !isNewer(next, token ?? endedWith)) return;
+    if (!force && (token ? !isNewer(next, token) : next.obtainedAt <= endedAt)) return;
     const starting = session.get().status !== 'authenticated';
     token = next;
-    endedWith = undefined;
     session.set({ status: 'authenticated', accessToken: next.accessToken, expiresAt: next.expiresAt });
     if (starting) session.emit({ type: 'session:start' });
     for (const fn of onAdopt) fn(next);
@@ -73,12 +75,15 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
 
   function endSession(reason: SessionEndReason, broadcast: boolean): void {
     const wasAuthenticated = session.get().status === 'authenticated';
-    endedWith = token ?? endedWith;
+    endedAt = now();
     token = undefined;
     inflight = undefined;
     epoch++;
-    for (const controller of pending) controller.abort(new SessionEndedError(reason));
-    pending.clear();
+    // Without a session (a cookie refused at start-up) the waiting requests just go out without a token.
+    if (wasAuthenticated || reason === 'logout') {
+      for (const controller of pending) controller.abort(new SessionEndedError(reason));
+      pending.clear();
+    }
     session.set({ status: 'anonymous' });
     if (wasAuthenticated) session.emit({ type: 'session:end', reason });
     if (broadcast) tabs.end();
@@ -116,6 +121,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       };
     });
     onAdopt.add(offered);
+    // The era changed meanwhile (a logout, a login, a refusal in another tab): this refresh no
+    // longer speaks for the session; the current token, if any, does.
+    const superseded = (): RefreshOutcome => (usable(token) ? { kind: 'ok', token, source: 'tab' } : REJECTED);
     const ours = tabs.exclusive(async (queued): Promise<RefreshOutcome> => {
       // A tab that refreshed just before we got the lock may still have its message in flight:
       // ask the others (their answers come after their announcements); after queueing behind one,
@@ -123,11 +131,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       await tabs.ask(false);
       if (queued && !replaces(token) && epoch === startEpoch) await Promise.race([fromTab, sleep(config.peerTimeoutMs * 5)]);
       onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
-      // The session ended meanwhile (a logout, or another tab's refresh was refused).
-      if (epoch !== startEpoch) return REJECTED;
+      if (epoch !== startEpoch) return superseded();
       if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
       const result = await callRefresh(config, refreshUrl);
-      if (epoch !== startEpoch) return result;
+      if (epoch !== startEpoch) return superseded();
       if (result.kind === 'ok') {
         adopt(result.token, true);
         tabs.token(result.token); // before the lock is released, so the next holder can hear of it
@@ -142,8 +149,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         (cause: unknown): RefreshOutcome => ({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) }),
       ),
     ]).finally(() => onAdopt.delete(offered));
-    if (outcome.kind === 'ok') session.emit({ type: 'refresh:success', source: outcome.source, expiresAt: outcome.token.expiresAt });
-    if (outcome.kind === 'failed') session.emit({ type: 'refresh:error', error: outcome.error });
+    if (epoch === startEpoch && outcome.kind === 'ok') session.emit({ type: 'refresh:success', source: outcome.source, expiresAt: outcome.token.expiresAt });
+    if (epoch === startEpoch && outcome.kind === 'failed') session.emit({ type: 'refresh:error', error: outcome.error });
     return outcome;
   }
 
@@ -196,15 +203,20 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     request.signal?.addEventListener('abort', follow, { once: true });
     try {
       const sent = await tokenFor(signal);
+      const era = epoch;
       const response = await request.send(sent?.accessToken, signal);
-      if (!sent || !config.shouldRefresh(response)) return response;
+      // Not ours to answer: a 401 from an older era (a logout or a login since it was sent), or
+      // from another origin a trusted one redirected to.
+      const foreign = epoch !== era || (response.redirected && !authenticated(response.url));
+      if (!sent || foreign || !config.shouldRefresh(response)) return response;
       if (!request.replayable) {
         // Cannot be sent again, but the next request should find a fresh token.
         void refreshOnce('reactive', sent);
         return response;
       }
       const next = await replacementFor(sent, signal);
-      if (!next) return response;
+      // Never replayed as someone else: a login during the refresh started a new era.
+      if (!next || epoch !== era) return response;
       void response.body?.cancel().catch(() => {});
       session.emit({ type: 'replay', method: request.method, url: request.url.href });
       return await request.send(next.accessToken, signal);
@@ -219,13 +231,17 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     getState: session.get,
     subscribe: session.subscribe,
     on: session.on,
-    setTokens({ accessToken, expiresIn }: { accessToken: string; expiresIn?: number }) {
-      if (typeof accessToken !== 'string' || accessToken === '') {
-        throw new TypeError(`\`accessToken\` must be a non-empty string, got ${String(accessToken)}`);
+    setTokens(tokens: { accessToken: string; expiresIn?: number }) {
+      const { accessToken, expiresIn } = tokens ?? {};
+      // The message never quotes the token: error reports end up in logs.
+      if (!isBearerToken(accessToken)) {
+        const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : String(accessToken);
+        throw new TypeError(`\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}`);
       }
-      if (expiresIn !== undefined && !(typeof expiresIn === 'number' && expiresIn > 0)) {
-        throw new TypeError(`\`expiresIn\` must be a number of seconds > 0, got ${String(expiresIn)}`);
+      if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && expiresIn > 0)) {
+        throw new TypeError(`\`expiresIn\` must be a finite number of seconds > 0, got ${String(expiresIn)}`);
       }
+      epoch++; // a login starts an era: what was under way for the previous one is not acted on
       const next = toToken({ accessToken, expiresIn, sentAt: -Infinity, receivedAt: now() });
       adopt(next, true);
       tabs.token(next);

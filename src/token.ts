@@ -20,7 +20,7 @@ interface Claims {
  * Whether `value` can go in `Authorization: Bearer …`: RFC 6750 §2.1's b64token. Anything else (a
  * newline, non-ASCII) would make every later request throw in `Headers.set`, so it is refused on arrival.
  */
-export const isBearerToken = (value: unknown): value is string => typeof value === 'string' && /^[\w.~+/-]+=*$/.test(value);
+export const isBearerToken = (value: unknown): boolean => typeof value === 'string' && /^[\w.~+/-]+=*$/.test(value);
 
 /** Reads a JWT's payload without verifying it: only the server can judge a token, we just schedule. */
 function readClaims(jwt: string): Claims {

@@ -167,6 +167,21 @@ describe('tab messages', () => {
     expect(tokenOf(b)).toBe(token);
   });
 
+  it('a login after a logout reaches every tab, even when its token expires before the old one', async () => {
+    fresh();
+    const [a, b] = [tab(), tab()];
+    await Promise.all([a.ready, b.ready]);
+    a.setTokens({ accessToken: jwtFor(Date.now(), 3600, { sub: 'long' }) });
+    await sleep(50);
+    await a.logout();
+    await sleep(50);
+    expect(b.getState().status).toBe('anonymous');
+    const short = jwtFor(Date.now(), 300, { sub: 'short' });
+    a.setTokens({ accessToken: short });
+    await sleep(50);
+    expect(tokenOf(b)).toBe(short);
+  });
+
   it('ignores malformed and foreign messages on the channel', async () => {
     fresh();
     const a = tab();

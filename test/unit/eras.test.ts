@@ -1,0 +1,172 @@
+/**
+ * Eras: each login and each session end starts one. What was under way for an older era (a refresh,
+ * a 401 in hand) must not undo a logout or a login, and no request is replayed as another user.
+ */
+import { describe, expect, it } from 'vitest';
+import { createAuthFetch, isSessionEndedError, type AuthFetchOptions } from '../../src/index.js';
+import { jwtFor } from '../helpers/jwt.js';
+
+const API = 'https://api.test';
+
+/** A fetch whose answers the test gives by hand, one pending call at a time. */
+function manualFetch() {
+  const calls: Array<{ url: string; auth: string | null; answer: (response: Response) => void }> = [];
+  const fetch = (input: RequestInfo | URL, init?: RequestInit) =>
+    new Promise<Response>((resolve) => {
+      const url = input instanceof Request ? input.url : String(input);
+      calls.push({ url, auth: new Headers(init?.headers).get('authorization'), answer: resolve });
+    });
+  const next = async (path: string) => {
+    for (let i = 0; i < 100; i++) {
+      const call = calls.find((c) => c.url.endsWith(path));
+      if (call) return calls.splice(calls.indexOf(call), 1)[0]!;
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    throw new Error(`no call to ${path}`);
+  };
+  return { fetch, next, calls };
+}
+
+const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const make = (fetch: typeof globalThis.fetch, extra: Partial<AuthFetchOptions> = {}) =>
+  createAuthFetch({ refresh: `${API}/auth/refresh`, logout: `${API}/auth/logout`, trustedOrigins: [API], channel: false, fetch, ...extra });
+
+describe('eras', () => {
+  it('a visitor without a session: requests made during start-up go out without a token', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    const request = authFetch(`${API}/public`);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
+    const call = await api.next('/public');
+    expect(call.auth).toBeNull();
+    call.answer(new Response('hello'));
+    expect(await (await request).text()).toBe('hello');
+    expect((await authFetch.ready).status).toBe('anonymous');
+    authFetch.dispose();
+  });
+
+  it('a start-up refresh that failed, then is refused: the waiting request still goes out, without a token', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 503 }));
+    expect((await authFetch.ready).status).toBe('unknown');
+    const request = authFetch(`${API}/public`);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
+    const call = await api.next('/public');
+    expect(call.auth).toBeNull();
+    call.answer(new Response('ok'));
+    expect((await request).status).toBe(200);
+    authFetch.dispose();
+  });
+
+  it.each([
+    ['refused', () => new Response(null, { status: 401 })],
+    ['answered with the old cookie\'s token', () => json({ accessToken: jwtFor(Date.now(), 300, { sub: 'old' }) })],
+  ])('a login during the start-up refresh stands when that refresh is %s', async (_, answer) => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    const ends: string[] = [];
+    authFetch.on((e) => e.type === 'session:end' && ends.push(e.reason));
+    const startup = await api.next('/auth/refresh');
+    const login = jwtFor(Date.now(), 300, { sub: 'new' });
+    authFetch.setTokens({ accessToken: login });
+    startup.answer(answer());
+    await authFetch.ready;
+    expect(authFetch.getState()).toMatchObject({ status: 'authenticated', accessToken: login });
+    expect(ends).toEqual([]);
+    const request = authFetch(`${API}/me`);
+    const call = await api.next('/me');
+    expect(call.auth).toBe(`Bearer ${login}`);
+    call.answer(new Response('me'));
+    expect((await request).status).toBe(200);
+    authFetch.dispose();
+  });
+
+  it('a 401 already in hand when logout() runs starts no refresh and no new session', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 })); // start-up: no cookie
+    await authFetch.ready;
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300) });
+    const request = authFetch(`${API}/me`);
+    const call = await api.next('/me');
+    // The 401 resolves the fetch; logout runs before auth-fetch's code sees it.
+    call.answer(new Response(null, { status: 401 }));
+    queueMicrotask(() => void authFetch.logout().catch(() => {}));
+    const outcome = await request.then((r) => r.status, (e: unknown) => (isSessionEndedError(e) ? 'ended' : e));
+    expect([401, 'ended']).toContain(outcome);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.calls.filter((c) => c.url.endsWith('/auth/refresh'))).toHaveLength(0);
+    expect(authFetch.getState().status).toBe('anonymous');
+    authFetch.dispose();
+  });
+
+  it("a request sent as one user is not replayed as the next one after a login", async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
+    await authFetch.ready;
+    const alice = jwtFor(Date.now(), 300, { sub: 'alice' });
+    authFetch.setTokens({ accessToken: alice });
+    const request = authFetch(`${API}/posts`, { method: 'POST', body: '{}' });
+    const call = await api.next('/posts');
+    expect(call.auth).toBe(`Bearer ${alice}`);
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300, { sub: 'bob' }) });
+    call.answer(new Response(null, { status: 401 }));
+    expect((await request).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.calls).toHaveLength(0); // no refresh, no replay
+    authFetch.dispose();
+  });
+
+  it('a refresh that was running at logout reports nothing after session:end', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
+    await authFetch.ready;
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300) });
+    const events: string[] = [];
+    authFetch.on((e) => events.push(e.type));
+    const refreshing = authFetch.refresh().catch((e: unknown) => e);
+    const refresh = await api.next('/auth/refresh');
+    const loggedOut = authFetch.logout();
+    (await api.next('/auth/logout')).answer(new Response(null, { status: 204 }));
+    await loggedOut;
+    refresh.answer(json({ accessToken: jwtFor(Date.now(), 300) }));
+    expect(isSessionEndedError(await refreshing)).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events).toEqual(['refresh:start', 'session:end']);
+    expect(authFetch.getState().status).toBe('anonymous');
+    authFetch.dispose();
+  });
+
+  it('a 401 from another origin that a trusted one redirected to is returned as is', async () => {
+    let refreshes = 0;
+    const authFetch = make(async (input) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith('/auth/refresh')) return refreshes++ ? json({ accessToken: jwtFor(Date.now(), 300) }) : new Response(null, { status: 401 });
+      const response = new Response(null, { status: 401 });
+      Object.defineProperties(response, { redirected: { value: true }, url: { value: 'https://elsewhere.test/login' } });
+      return response;
+    });
+    await authFetch.ready;
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300) });
+    expect((await authFetch(`${API}/go`)).status).toBe(401);
+    expect(refreshes).toBe(1); // the start-up one only
+    authFetch.dispose();
+  });
+
+  it.each([
+    [{ accessToken: 'two\nlines' }, /`accessToken` must be a bearer token.*a string of 9 characters/],
+    [{ accessToken: 'tökén' }, /`accessToken` must be a bearer token/],
+    [{ accessToken: '' }, /`accessToken`/],
+    [null, /`accessToken`.*got undefined/],
+    [{ accessToken: 'abc', expiresIn: Infinity }, /`expiresIn` must be a finite number of seconds > 0, got Infinity/],
+    [{ accessToken: 'abc', expiresIn: 0 }, /`expiresIn`/],
+  ])('setTokens(%o) is refused, without quoting the token', (tokens, message) => {
+    const authFetch = make(async () => new Response(null, { status: 401 }));
+    expect(() => authFetch.setTokens(tokens as never)).toThrow(message);
+    expect(authFetch.getState().status).not.toBe('authenticated');
+    authFetch.dispose();
+  });
+});
