@@ -24,7 +24,7 @@ export interface AuthFetch {
   /** Svelte-store contract: `fn` gets the state now and on every change. */
   subscribe(fn: (state: SessionState) => void): () => void;
   on(fn: (event: AuthEvent) => void): () => void;
-  /** Closes the tab channel and aborts pending requests. */
+  /** Closes the tab channel and aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
   dispose(): void;
 }
 
@@ -191,7 +191,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     throw outcome.error;
   }
 
+  /** After dispose() the instance has no channel and no session to speak for: calls fail loudly. */
+  let disposed = false;
   const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    if (disposed) throw new SessionEndedError('disposed');
     const url = authenticated(requestUrl(input));
     const request = url && prepare(input, init, url, config);
     if (!request) return config.fetch(input, init);
@@ -247,6 +250,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       tabs.token(next);
     },
     async refresh() {
+      if (disposed) throw new SessionEndedError('disposed');
       const controller = enlist();
       const outcome = await within(refreshOnce('manual'), controller.signal).finally(() => pending.delete(controller));
       if (outcome.kind === 'ok') return outcome.token.accessToken;
@@ -266,6 +270,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       if (!response.ok) throw new LogoutError(`Logout failed: ${response.status} from ${String(url)}`, { status: response.status });
     },
     dispose() {
+      disposed = true;
       tabs.close();
       for (const controller of pending) controller.abort(new SessionEndedError('disposed'));
       session.clear();

@@ -169,4 +169,17 @@ describe('eras', () => {
     expect(authFetch.getState().status).not.toBe('authenticated');
     authFetch.dispose();
   });
+
+  it('after dispose() calls and refreshes reject with SessionEndedError, and nothing is sent', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
+    await authFetch.ready;
+    authFetch.dispose();
+    for (const call of [authFetch(`${API}/me`), authFetch('https://elsewhere.test/'), authFetch.refresh()]) {
+      const error = await call.catch((e: unknown) => e);
+      expect(isSessionEndedError(error) && error.reason).toBe('disposed');
+    }
+    expect(api.calls).toHaveLength(0);
+  });
 });
