@@ -11,6 +11,12 @@ const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
 const isRequest = (input: unknown): input is Request =>
   typeof input === 'object' && input !== null && typeof (input as Request).clone === 'function' && 'url' in input;
 
+// Read once: a ReadableStream, or an async iterable such as a Node `stream.Readable` (Node's fetch
+// takes both with `duplex: 'half'`). Duck-typed for the same reason. Blob, FormData, strings and
+// buffers can be sent again.
+const isOneShot = (body: unknown) =>
+  typeof body === 'object' && body !== null && (typeof (body as ReadableStream).getReader === 'function' || Symbol.asyncIterator in body);
+
 export interface Prepared {
   url: URL;
   method: string;
@@ -35,8 +41,8 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   const idem = config.idempotency;
   if (idem && idem.methods.includes(method) && !headers.has(idem.header)) headers.set(idem.header, idem.key());
   let body = init?.body;
-  // A stream can be read once; a Request's body can be kept by cloning it before the first send.
-  const bodyKept = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+  // A Request's body, unlike a stream, can be kept by cloning it before the first send.
+  const bodyKept = !isOneShot(body);
   const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
   const spare = replayable && request?.body && body == null ? request.clone() : undefined;
   let sends = 0;
