@@ -101,6 +101,8 @@ const IDEMPOTENCY_DEFAULTS = { methods: ['POST', 'PATCH'], header: 'Idempotency-
 type Rule = [test: (value: any) => boolean, expected: string];
 const isFunction: Rule = [(v) => typeof v === 'function', 'a function'];
 const isMs: Rule = [(v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'];
+// What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw.
+const isDelay = (min: number): Rule => [(v) => typeof v === 'number' && v >= min && v <= 2_147_483_647, `a number of ms from ${min} to 2147483647`];
 const isUrl = (v: unknown) => (typeof v === 'string' && v !== '') || v instanceof URL;
 // An origin, not a URL: a path or a trailing slash would silently never match.
 const isOrigin = (v: unknown) => typeof v === 'string' && URL.canParse(v) && new URL(v).origin === v;
@@ -110,8 +112,9 @@ const RULES: Record<string, Rule> = {
   logout: [isUrl, 'a URL'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
   leewayMs: isMs,
-  peerTimeoutMs: isMs,
-  refreshTimeoutMs: isMs,
+  peerTimeoutMs: isDelay(0),
+  // 0 would abort every refresh at once.
+  refreshTimeoutMs: isDelay(1),
   shouldRefresh: isFunction,
   fetch: isFunction,
   now: isFunction,
