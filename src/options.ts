@@ -122,14 +122,17 @@ const RULES: Record<string, Rule> = {
   channel: [(v) => v === false || (typeof v === 'string' && v !== ''), 'a channel name or false'],
   idempotency: [(v) => v === false || (typeof v === 'object' && v !== null), 'an object or false'],
   'idempotency.methods': [(v) => Array.isArray(v) && v.every((m) => typeof m === 'string'), 'an array of methods'],
-  'idempotency.header': [(v) => typeof v === 'string' && v !== '', 'a header name'],
+  // An RFC 9110 token: anything else makes `Headers.set` throw on every keyed request.
+  'idempotency.header': [(v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v), 'a header name like "Idempotency-Key"'],
   'idempotency.key': isFunction,
 };
 
-/** Throws a TypeError naming the first option that breaks its rule (`undefined` means "use the default"). */
+/** Throws a TypeError naming the first option that is unknown or breaks its rule (`undefined` means "use the default"). */
 function validate(options: Record<string, unknown>, prefix = ''): void {
   for (const [name, value] of Object.entries(options)) {
-    const [ok, expected] = RULES[prefix + name] ?? [() => true, ''];
+    // A misspelt option would otherwise be ignored without a word (own keys only: not `toString`).
+    if (!Object.hasOwn(RULES, prefix + name)) throw new TypeError(`unknown option \`${prefix + name}\``);
+    const [ok, expected] = RULES[prefix + name]!;
     if (value !== undefined && !ok(value)) {
       const got = typeof value === 'function' ? 'a function' : typeof value === 'number' ? String(value) : JSON.stringify(value);
       throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${got}`);

@@ -20,6 +20,14 @@ describe('options are validated at creation', () => {
     [{ refresh: '/r', idempotency: true }, /`idempotency` must be an object or false, got true/],
     [{ refresh: '/r', idempotency: { header: '' } }, /`idempotency.header`/],
     [{ refresh: '/r', idempotency: { methods: 'POST' } }, /`idempotency.methods`/],
+    // Headers.set would throw on every POST.
+    [{ refresh: '/r', idempotency: { header: 'Idempotency Key' } }, /`idempotency.header` must be a header name like "Idempotency-Key", got "Idempotency Key"/],
+    [{ refresh: '/r', idempotency: { header: 'Idempotenz-Schlüssel' } }, /`idempotency.header`/],
+    [{ refresh: '/r', idempotency: { header: 'X-Key:' } }, /`idempotency.header`/],
+    // A misspelt option was silently ignored.
+    [{ refresh: '/r', trustedOrigin: ['https://a.test'] }, /^unknown option `trustedOrigin`$/],
+    [{ refresh: '/r', idempotency: { method: ['POST'] } }, /^unknown option `idempotency.method`$/],
+    [{ refresh: '/r', toString: 'x' }, /^unknown option `toString`$/],
     [{ refresh: '/r', channel: '' }, /`channel`/],
     [{ refresh: '/r', logout: 5 }, /`logout` must be a URL, got 5/],
     [{ refresh: '/r', shouldRefresh: 401 }, /`shouldRefresh` must be a function, got 401/],
