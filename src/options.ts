@@ -133,12 +133,13 @@ function validate(options: Record<string, unknown>, prefix = ''): void {
     // A misspelt option would otherwise be ignored without a word (own keys only: not `toString`).
     if (!Object.hasOwn(RULES, prefix + name)) throw new TypeError(`unknown option \`${prefix + name}\``);
     const [ok, expected] = RULES[prefix + name]!;
-    if (value !== undefined && !ok(value)) {
-      const got = typeof value === 'function' ? 'a function' : typeof value === 'number' ? String(value) : JSON.stringify(value);
-      throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${got}`);
-    }
+    if (value !== undefined && !ok(value)) throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${show(value)}`);
   }
 }
+
+/** A bad value as an error message shows it. */
+export const show = (value: unknown) =>
+  typeof value === 'function' ? 'a function' : typeof value === 'number' ? String(value) : JSON.stringify(value);
 
 /** `undefined` means "the default" at every level, so it must not overwrite a default when spread. */
 const withoutUndefined = (options: object) => Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));

@@ -2,7 +2,7 @@
  * Turns a fetch call into something that can be sent twice: the same body, the same
  * `Idempotency-Key`, a different `Authorization` header.
  */
-import type { Config } from './options.js';
+import { show, type Config } from './options.js';
 
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
@@ -39,7 +39,12 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   if (headers.has('authorization')) return undefined;
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   const idem = config.idempotency;
-  if (idem && idem.methods.includes(method) && !headers.has(idem.header)) headers.set(idem.header, idem.key());
+  if (idem && idem.methods.includes(method) && !headers.has(idem.header)) {
+    const key: unknown = idem.key();
+    // Sending "undefined" as every POST's key would make the server merge different requests.
+    if (typeof key !== 'string' || key === '') throw new TypeError(`\`idempotency.key\` must return a non-empty string, got ${show(key)}`);
+    headers.set(idem.header, key);
+  }
   let body = init?.body;
   // A Request's body, unlike a stream, can be kept by cloning it before the first send.
   const bodyKept = !isOneShot(body);
