@@ -101,6 +101,8 @@ const IDEMPOTENCY_DEFAULTS = { methods: ['POST', 'PATCH'], header: 'Idempotency-
 type Rule = [test: (value: any) => boolean, expected: string];
 const isFunction: Rule = [(v) => typeof v === 'function', 'a function'];
 const isMs: Rule = [(v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'];
+// What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw.
+const isDelay = (min: number): Rule => [(v) => typeof v === 'number' && v >= min && v <= 2_147_483_647, `a number of ms from ${min} to 2147483647`];
 const isUrl = (v: unknown) => (typeof v === 'string' && v !== '') || v instanceof URL;
 // An origin, not a URL: a path or a trailing slash would silently never match.
 const isOrigin = (v: unknown) => typeof v === 'string' && URL.canParse(v) && new URL(v).origin === v;
@@ -110,8 +112,9 @@ const RULES: Record<string, Rule> = {
   logout: [isUrl, 'a URL'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
   leewayMs: isMs,
-  peerTimeoutMs: isMs,
-  refreshTimeoutMs: isMs,
+  peerTimeoutMs: isDelay(0),
+  // 0 would abort every refresh at once.
+  refreshTimeoutMs: isDelay(1),
   shouldRefresh: isFunction,
   fetch: isFunction,
   now: isFunction,
@@ -119,20 +122,24 @@ const RULES: Record<string, Rule> = {
   channel: [(v) => v === false || (typeof v === 'string' && v !== ''), 'a channel name or false'],
   idempotency: [(v) => v === false || (typeof v === 'object' && v !== null), 'an object or false'],
   'idempotency.methods': [(v) => Array.isArray(v) && v.every((m) => typeof m === 'string'), 'an array of methods'],
-  'idempotency.header': [(v) => typeof v === 'string' && v !== '', 'a header name'],
+  // An RFC 9110 token: anything else makes `Headers.set` throw on every keyed request.
+  'idempotency.header': [(v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v), 'a header name like "Idempotency-Key"'],
   'idempotency.key': isFunction,
 };
 
-/** Throws a TypeError naming the first option that breaks its rule (`undefined` means "use the default"). */
+/** Throws a TypeError naming the first option that is unknown or breaks its rule (`undefined` means "use the default"). */
 function validate(options: Record<string, unknown>, prefix = ''): void {
   for (const [name, value] of Object.entries(options)) {
-    const [ok, expected] = RULES[prefix + name] ?? [() => true, ''];
-    if (value !== undefined && !ok(value)) {
-      const got = typeof value === 'function' ? 'a function' : typeof value === 'number' ? String(value) : JSON.stringify(value);
-      throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${got}`);
-    }
+    // A misspelt option would otherwise be ignored without a word (own keys only: not `toString`).
+    if (!Object.hasOwn(RULES, prefix + name)) throw new TypeError(`unknown option \`${prefix + name}\``);
+    const [ok, expected] = RULES[prefix + name]!;
+    if (value !== undefined && !ok(value)) throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${show(value)}`);
   }
 }
+
+/** A bad value as an error message shows it. */
+export const show = (value: unknown) =>
+  typeof value === 'function' ? 'a function' : typeof value === 'number' ? String(value) : JSON.stringify(value);
 
 /** `undefined` means "the default" at every level, so it must not overwrite a default when spread. */
 const withoutUndefined = (options: object) => Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));

@@ -1,7 +1,7 @@
 /** One call to the refresh endpoint (or function), classified into the three outcomes that matter. */
 import { RefreshError } from './errors.js';
-import type { Config, RefreshResult } from './options.js';
-import { toToken, type Token } from './token.js';
+import { show, type Config, type RefreshResult } from './options.js';
+import { isBearerToken, toToken, type Token } from './token.js';
 
 export type RefreshOutcome =
   | { kind: 'ok'; token: Token; source: 'network' | 'tab' }
@@ -13,12 +13,17 @@ export type RefreshOutcome =
 /** 400 is OAuth's `invalid_grant` (RFC 6749 §5.2); 401/403 are the usual "refresh token refused". */
 const REJECTED = [400, 401, 403];
 
-const isResult = (value: unknown): value is RefreshResult =>
-  typeof value === 'object' &&
-  value !== null &&
-  typeof (value as RefreshResult).accessToken === 'string' &&
-  (value as RefreshResult).accessToken !== '' &&
-  ['number', 'undefined'].includes(typeof (value as RefreshResult).expiresIn);
+/** Why a refresh answer cannot be used, or undefined when it can. */
+function unreadable(value: unknown): string | undefined {
+  const { accessToken, expiresIn } = (value ?? {}) as Record<string, unknown>;
+  if (typeof accessToken !== 'string') return 'the answer has no `accessToken` string';
+  // It goes in `Authorization: Bearer …`, where a bad one makes every request throw. Not shown: a secret.
+  if (!isBearerToken(accessToken)) return '`accessToken` is not a valid bearer token';
+  // 0 or less would be stale at once: a refresh before every request. `setTokens` refuses them too.
+  if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && (expiresIn as number) > 0)) {
+    return `\`expiresIn\` must be a number of seconds > 0, got ${show(expiresIn)}`;
+  }
+}
 
 const failed = (message: string, cause?: unknown, status?: number): RefreshOutcome => ({
   kind: 'failed',
@@ -30,6 +35,8 @@ export async function callRefresh(config: Config, url: URL | undefined): Promise
   const sentAt = now();
   let result: unknown;
   let date: string | null = null;
+  /** Set once the server answered, for the errors that follow. */
+  let status: number | undefined;
   try {
     if (typeof refresh === 'function') {
       result = await refresh();
@@ -41,18 +48,21 @@ export async function callRefresh(config: Config, url: URL | undefined): Promise
         headers: { accept: 'application/json' },
         signal: AbortSignal.timeout(config.refreshTimeoutMs),
       });
-      if (REJECTED.includes(response.status)) return { kind: 'rejected' };
-      if (!response.ok) return failed(`Refresh failed: ${response.status} from ${String(url ?? refresh)}`, undefined, response.status);
+      status = response.status;
+      if (REJECTED.includes(status)) return { kind: 'rejected' };
+      if (!response.ok) return failed(`Refresh failed: ${status} from ${String(url ?? refresh)}`, undefined, status);
       date = response.headers.get('date');
       result = await response.json();
     }
   } catch (error) {
-    return failed(`Refresh failed: ${error instanceof Error ? error.message : String(error)}`, error);
+    return failed(`Refresh failed: ${error instanceof Error ? error.message : String(error)}`, error, status);
   }
-  if (!isResult(result)) return failed('Refresh failed: the answer has no `accessToken` string', result);
+  const why = unreadable(result);
+  if (why) return failed(`Refresh failed: ${why}`, result, status);
+  const { accessToken, expiresIn } = result as RefreshResult;
   return {
     kind: 'ok',
     source: 'network',
-    token: toToken({ accessToken: result.accessToken, expiresIn: result.expiresIn, date, sentAt, receivedAt: now() }),
+    token: toToken({ accessToken, expiresIn, date, sentAt, receivedAt: now() }),
   };
 }

@@ -2,7 +2,7 @@
  * Turns a fetch call into something that can be sent twice: the same body, the same
  * `Idempotency-Key`, a different `Authorization` header.
  */
-import type { Config } from './options.js';
+import { show, type Config } from './options.js';
 
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
@@ -10,6 +10,12 @@ const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
 // Duck-typed rather than `instanceof Request`: ky, happy-dom and polyfills bring their own Request.
 const isRequest = (input: unknown): input is Request =>
   typeof input === 'object' && input !== null && typeof (input as Request).clone === 'function' && 'url' in input;
+
+// Read once: a ReadableStream, or an async iterable such as a Node `stream.Readable` (Node's fetch
+// takes both with `duplex: 'half'`). Duck-typed for the same reason. Blob, FormData, strings and
+// buffers can be sent again.
+const isOneShot = (body: unknown) =>
+  typeof body === 'object' && body !== null && (typeof (body as ReadableStream).getReader === 'function' || Symbol.asyncIterator in body);
 
 export interface Prepared {
   url: URL;
@@ -33,10 +39,15 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   if (headers.has('authorization')) return undefined;
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
   const idem = config.idempotency;
-  if (idem && idem.methods.includes(method) && !headers.has(idem.header)) headers.set(idem.header, idem.key());
+  if (idem && idem.methods.includes(method) && !headers.has(idem.header)) {
+    const key: unknown = idem.key();
+    // Sending "undefined" as every POST's key would make the server merge different requests.
+    if (typeof key !== 'string' || key === '') throw new TypeError(`\`idempotency.key\` must return a non-empty string, got ${show(key)}`);
+    headers.set(idem.header, key);
+  }
   let body = init?.body;
-  // A stream can be read once; a Request's body can be kept by cloning it before the first send.
-  const bodyKept = !(typeof ReadableStream !== 'undefined' && body instanceof ReadableStream);
+  // A Request's body, unlike a stream, can be kept by cloning it before the first send.
+  const bodyKept = !isOneShot(body);
   const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
   const spare = replayable && request?.body && body == null ? request.clone() : undefined;
   let sends = 0;

@@ -1,5 +1,6 @@
 /** The session's observable state (a Svelte-store contract) and its event stream. */
 import type { RefreshError, SessionEndReason } from './errors.js';
+import { show } from './options.js';
 
 export type SessionState =
   | { status: 'unknown' }
@@ -19,6 +20,22 @@ export type AuthEvent =
 
 type Listener<T> = (value: T) => void;
 
+/** Calls a listener about a change; what it throws is reported, not thrown at whoever made the change. */
+function notify<T>(fn: Listener<T>, value: T): void {
+  try {
+    fn(value);
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error;
+    });
+  }
+}
+
+// Checked now: once registered, a non-function would throw at every change instead.
+function mustBeFunction(fn: unknown, name: string): void {
+  if (typeof fn !== 'function') throw new TypeError(`\`${name}\` takes a function, got ${show(fn)}`);
+}
+
 /** A set of listeners where one throwing listener cannot starve the others or the caller. */
 function emitter<T>() {
   const listeners = new Set<Listener<T>>();
@@ -28,15 +45,7 @@ function emitter<T>() {
       return () => void listeners.delete(fn);
     },
     emit(value: T): void {
-      for (const fn of [...listeners]) {
-        try {
-          fn(value);
-        } catch (error) {
-          queueMicrotask(() => {
-            throw error;
-          });
-        }
-      }
+      for (const fn of [...listeners]) notify(fn, value);
     },
     clear: () => listeners.clear(),
   };
@@ -58,11 +67,20 @@ export function createSession() {
       states.emit(state);
     },
     subscribe(fn: Listener<SessionState>): () => void {
+      mustBeFunction(fn, 'subscribe');
+      // Called before it is registered: if it throws, the caller gets the error and nothing stays
+      // registered (the caller never got the function to unsubscribe it).
+      const seen = state;
+      fn(seen);
       const off = states.add(fn);
-      fn(state);
+      // It changed the state itself (e.g. a login on the first render): tell it, like any change.
+      if (state !== seen) notify(fn, state);
       return off;
     },
-    on: events.add,
+    on(fn: Listener<AuthEvent>): () => void {
+      mustBeFunction(fn, 'on');
+      return events.add(fn);
+    },
     emit: events.emit,
     clear(): void {
       states.clear();

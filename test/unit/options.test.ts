@@ -20,11 +20,26 @@ describe('options are validated at creation', () => {
     [{ refresh: '/r', idempotency: true }, /`idempotency` must be an object or false, got true/],
     [{ refresh: '/r', idempotency: { header: '' } }, /`idempotency.header`/],
     [{ refresh: '/r', idempotency: { methods: 'POST' } }, /`idempotency.methods`/],
+    // Headers.set would throw on every POST.
+    [{ refresh: '/r', idempotency: { header: 'Idempotency Key' } }, /`idempotency.header` must be a header name like "Idempotency-Key", got "Idempotency Key"/],
+    [{ refresh: '/r', idempotency: { header: 'Idempotenz-Schlüssel' } }, /`idempotency.header`/],
+    [{ refresh: '/r', idempotency: { header: 'X-Key:' } }, /`idempotency.header`/],
+    // A misspelt option was silently ignored.
+    [{ refresh: '/r', trustedOrigin: ['https://a.test'] }, /^unknown option `trustedOrigin`$/],
+    [{ refresh: '/r', idempotency: { method: ['POST'] } }, /^unknown option `idempotency.method`$/],
+    [{ refresh: '/r', toString: 'x' }, /^unknown option `toString`$/],
     [{ refresh: '/r', channel: '' }, /`channel`/],
     [{ refresh: '/r', logout: 5 }, /`logout` must be a URL, got 5/],
     [{ refresh: '/r', shouldRefresh: 401 }, /`shouldRefresh` must be a function, got 401/],
-    [{ refresh: '/r', peerTimeoutMs: -1 }, /`peerTimeoutMs`/],
-    [{ refresh: '/r', refreshTimeoutMs: Infinity }, /`refreshTimeoutMs` must be a number ≥ 0, got Infinity/],
+    [{ refresh: '/r', peerTimeoutMs: -1 }, /`peerTimeoutMs` must be a number of ms from 0 to 2147483647, got -1/],
+    [{ refresh: '/r', peerTimeoutMs: 2 ** 31 }, /`peerTimeoutMs`.*got 2147483648/],
+    [{ refresh: '/r', peerTimeoutMs: '100' }, /`peerTimeoutMs`.*got "100"/],
+    [{ refresh: '/r', refreshTimeoutMs: Infinity }, /`refreshTimeoutMs` must be a number of ms from 1 to 2147483647, got Infinity/],
+    // Each of these made every refresh fail: aborted at once, or AbortSignal.timeout out of range.
+    [{ refresh: '/r', refreshTimeoutMs: 0 }, /`refreshTimeoutMs` must be a number of ms from 1 to 2147483647, got 0/],
+    [{ refresh: '/r', refreshTimeoutMs: 2 ** 31 }, /`refreshTimeoutMs`.*got 2147483648/],
+    [{ refresh: '/r', refreshTimeoutMs: 2 ** 32 }, /`refreshTimeoutMs`.*got 4294967296/],
+    [{ refresh: '/r', refreshTimeoutMs: Number.NaN }, /`refreshTimeoutMs`.*got NaN/],
   ])('%o is refused', (options, message) => {
     expect(make(options)).toThrow(TypeError);
     expect(make(options)).toThrow(message);
@@ -43,6 +58,19 @@ describe('options are validated at creation', () => {
     await authFetch('https://api.test/posts', { method: 'POST', body: '{}' });
     expect(sent[0]!.get('authorization')).toBe('Bearer opaque');
     expect(sent[0]!.get('idempotency-key')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    authFetch.dispose();
+  });
+
+  it('timeouts at the bounds work: a refresh with the longest refreshTimeoutMs succeeds', async () => {
+    expect(make({ refresh: '/r', channel: false, refreshTimeoutMs: 1, peerTimeoutMs: 0 })).not.toThrow();
+    const authFetch = createAuthFetch({
+      refresh: 'https://api.test/auth/refresh',
+      channel: false,
+      refreshTimeoutMs: 2_147_483_647,
+      peerTimeoutMs: 2_147_483_647,
+      fetch: async () => Response.json({ accessToken: 'opaque', expiresIn: 300 }),
+    });
+    expect((await authFetch.ready).status).toBe('authenticated');
     authFetch.dispose();
   });
 

@@ -91,6 +91,33 @@ describe('refresh outcomes', () => {
     expect(isRefreshError(error)).toBe(true);
   });
 
+  it.each([
+    ['expiresIn 0', () => Response.json({ accessToken: 'opaque', expiresIn: 0 }), /^Refresh failed: `expiresIn` must be a number of seconds > 0, got 0$/, 200],
+    ['expiresIn -60', () => Response.json({ accessToken: 'opaque', expiresIn: -60 }), /`expiresIn`.*got -60$/, 200],
+    ['expiresIn "300"', () => Response.json({ accessToken: 'opaque', expiresIn: '300' }), /`expiresIn`.*got "300"$/, 200],
+    ['expiresIn null', () => Response.json({ accessToken: 'opaque', expiresIn: null }), /`expiresIn`.*got null$/, 200],
+    ['accessToken 123', () => Response.json({ accessToken: 123 }), /^Refresh failed: the answer has no `accessToken` string$/, 200],
+    ['a newline in accessToken', () => Response.json({ accessToken: 'abc\ndef' }), /^Refresh failed: `accessToken` is not a valid bearer token$/, 200],
+    ['a 200 that is not JSON', () => new Response('<html>hi</html>'), /^Refresh failed: /, 200],
+    ['a 204', () => new Response(null, { status: 204 }), /^Refresh failed: /, 204],
+  ])('an unusable answer (%s) is a RefreshError that says why, with the status', async (_, answer, message, status) => {
+    const api = fakeApi();
+    const authFetch = setup(api, { fetch: async (input, init) => (String(input).endsWith('/auth/refresh') ? answer() : api.fetch(input, init)) });
+    expect((await authFetch.ready).status).toBe('unknown');
+    const error = (await authFetch.refresh().catch((e: unknown) => e)) as RefreshError;
+    expect(isRefreshError(error)).toBe(true);
+    expect(error.message).toMatch(message);
+    expect(error.status).toBe(status);
+  });
+
+  it('a refresh function answering a non-finite expiresIn is a RefreshError too', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api, { refresh: async () => ({ accessToken: 'opaque', expiresIn: Infinity }) });
+    const error = (await authFetch.refresh().catch((e: unknown) => e)) as RefreshError;
+    expect(error.message).toMatch(/`expiresIn`.*got Infinity$/);
+    expect(error.status).toBeUndefined();
+  });
+
   it('refresh() resolves to the new token, or rejects with SessionEndedError when refused', async () => {
     const api = fakeApi();
     const authFetch = setup(api);

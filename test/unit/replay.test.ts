@@ -60,6 +60,20 @@ describe('bodies and idempotency keys', () => {
     expect(seen).toBe('k-2');
   });
 
+  it.each([
+    [() => undefined, /`idempotency.key` must return a non-empty string, got undefined/],
+    [() => '', /`idempotency.key`.*got ""/],
+    [() => 42, /`idempotency.key`.*got 42/],
+  ])('a key generator that returns no string (%s) rejects the request with a TypeError; nothing is sent', async (key, message) => {
+    const api = fakeApi();
+    const authFetch = setup(api, { idempotency: { key: key as () => string } });
+    await authFetch.ready;
+    const error = await authFetch(`${api.origin}/api/posts`, { method: 'POST', body: 'x' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as TypeError).message).toMatch(message);
+    expect(keyed(api)).toHaveLength(0);
+  });
+
   it('does not replay a one-shot stream body: the 401 is returned as is', async () => {
     const api = fakeApi();
     const authFetch = setup(api, { fetch: failAuthorized(api.fetch) });

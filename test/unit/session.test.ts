@@ -68,6 +68,63 @@ describe('state and subscribe', () => {
   });
 });
 
+describe('subscribe and on: bad listeners', () => {
+  /** Errors thrown later by a registered listener (reported through queueMicrotask). */
+  async function uncaughtDuring(run: () => Promise<void>) {
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    process.on('uncaughtException', onError);
+    try {
+      await run();
+      await new Promise((r) => setTimeout(r, 0));
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+    return errors;
+  }
+
+  it('a non-function is a TypeError naming the method, and is not registered', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api);
+    const errors = await uncaughtDuring(async () => {
+      expect(() => authFetch.subscribe(null as never)).toThrow(new TypeError('`subscribe` takes a function, got null'));
+      expect(() => authFetch.on('nope' as never)).toThrow(new TypeError('`on` takes a function, got "nope"'));
+      await authFetch.ready; // a state change and events
+    });
+    expect(errors).toEqual([]);
+  });
+
+  it('a subscriber that throws on its first call: the caller gets the error, and it is not registered', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api);
+    let calls = 0;
+    const bug = new Error('subscriber bug');
+    const errors = await uncaughtDuring(async () => {
+      expect(() =>
+        authFetch.subscribe(() => {
+          calls++;
+          throw bug;
+        }),
+      ).toThrow(bug);
+      await authFetch.ready;
+    });
+    expect(calls).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('a subscriber that changes the state on its first call is told of the change', async () => {
+    const api = fakeApi({ refresh: 'reject' });
+    const authFetch = setup(api);
+    await authFetch.ready;
+    const seen: string[] = [];
+    authFetch.subscribe((s) => {
+      seen.push(s.status);
+      if (s.status === 'anonymous') authFetch.setTokens({ accessToken: jwtFor(api.clock.now, 300) });
+    });
+    expect(seen).toEqual(['anonymous', 'authenticated']);
+  });
+});
+
 describe('setTokens and logout', () => {
   it('setTokens starts a session; bad input is a TypeError naming it', async () => {
     const api = fakeApi({ refresh: 'reject' });
