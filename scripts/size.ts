@@ -14,10 +14,10 @@ export const BUDGET_BYTES = 3_000;
 /**
  * The core does not fit the budget with the features issues 2 and 3 require (see README, "Size").
  * Until that is decided, CI fails on growth past this ceiling; raising it takes a commit that says
- * why. 5,300 B → 5,500 B: the fixes for logins and logouts racing what was under way (eras), and
- * for tokens checked on arrival (+164 B).
+ * why. 5,300 B → 5,800 B on 2026-11-29 for 17 defect fixes found by probing the API (eras, one-shot
+ * bodies, checks of options, tokens and refresh answers on arrival, dispose): +519 B in all.
  */
-export const CEILING_BYTES = 5_500;
+export const CEILING_BYTES = 5_800;
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE_ENTRY = `${root}dist/index.js`;
 

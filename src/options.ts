@@ -60,11 +60,11 @@ export interface AuthFetchOptions {
    * @example 'my-app-auth'
    */
   channel?: string | false;
-  /** How long to wait for other tabs to answer before acting alone. @default 100 @example 250 */
+  /** How long to wait for other tabs to answer before acting alone, 0 to 10,000. @default 100 @example 250 */
   peerTimeoutMs?: number;
   /**
    * Give up on a refresh URL that does not answer (a `RefreshError`, the session is kept): a hung
-   * refresh would otherwise hold every request, and the refresh lock of every tab. @default 15_000
+   * refresh would otherwise hold every request, and the refresh lock of every tab. 1 to 2**31 - 1. @default 15_000
    * @example 5_000
    */
   refreshTimeoutMs?: number;
@@ -102,7 +102,7 @@ type Rule = [test: (value: any) => boolean, expected: string];
 const isFunction: Rule = [(v) => typeof v === 'function', 'a function'];
 const isMs: Rule = [(v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'];
 // What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw.
-const isDelay = (min: number): Rule => [(v) => typeof v === 'number' && v >= min && v <= 2_147_483_647, `a number of ms from ${min} to 2147483647`];
+const isDelay = (min: number, max = 2_147_483_647): Rule => [(v) => typeof v === 'number' && v >= min && v <= max, `a number of ms from ${min} to ${max}`];
 const isUrl = (v: unknown) => (typeof v === 'string' && v !== '') || v instanceof URL;
 // An origin, not a URL: a path or a trailing slash would silently never match.
 const isOrigin = (v: unknown) => typeof v === 'string' && URL.canParse(v) && new URL(v).origin === v;
@@ -112,7 +112,8 @@ const RULES: Record<string, Rule> = {
   logout: [isUrl, 'a URL'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
   leewayMs: isMs,
-  peerTimeoutMs: isDelay(0),
+  // A tab waits up to 50 times this for a rival's claim: keep that within setTimeout's range too.
+  peerTimeoutMs: isDelay(0, 10_000),
   // 0 would abort every refresh at once.
   refreshTimeoutMs: isDelay(1),
   shouldRefresh: isFunction,
