@@ -244,7 +244,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && expiresIn > 0)) {
         throw new TypeError(`\`expiresIn\` must be a finite number of seconds > 0, got ${String(expiresIn)}`);
       }
-      epoch++; // a login starts an era: what was under way for the previous one is not acted on
+      // A login (no session yet) starts an era: what was under way before it is not acted on. With
+      // a session, this is a new token for it (a re-authentication), and its 401s replay with it;
+      // to switch users, logout() first.
+      if (session.get().status !== 'authenticated') epoch++;
       const next = toToken({ accessToken, expiresIn, sentAt: -Infinity, receivedAt: now() });
       adopt(next, true);
       tabs.token(next);

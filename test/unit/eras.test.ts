@@ -101,21 +101,31 @@ describe('eras', () => {
     authFetch.dispose();
   });
 
-  it("a request sent as one user is not replayed as the next one after a login", async () => {
+  it('a request sent before a login is not replayed with its token; setTokens within a session is a new token for it', async () => {
     const api = manualFetch();
     const authFetch = make(api.fetch);
     (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
     await authFetch.ready;
-    const alice = jwtFor(Date.now(), 300, { sub: 'alice' });
-    authFetch.setTokens({ accessToken: alice });
-    const request = authFetch(`${API}/posts`, { method: 'POST', body: '{}' });
-    const call = await api.next('/posts');
-    expect(call.auth).toBe(`Bearer ${alice}`);
-    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300, { sub: 'bob' }) });
-    call.answer(new Response(null, { status: 401 }));
-    expect((await request).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(api.calls).toHaveLength(0); // no refresh, no replay
+    // Sent anonymously, then the user logs in: its 401 is the answer to an anonymous request.
+    const before = authFetch(`${API}/posts`, { method: 'POST', body: '{}' });
+    const anonymous = await api.next('/posts');
+    expect(anonymous.auth).toBeNull();
+    const first = jwtFor(Date.now(), 300, { sub: 'alice' });
+    authFetch.setTokens({ accessToken: first });
+    anonymous.answer(new Response(null, { status: 401 }));
+    expect((await before).status).toBe(401);
+    // Signed in: a second setTokens (a re-authentication) replaces the token of the same session.
+    const during = authFetch(`${API}/posts`, { method: 'POST', body: '{}' });
+    const sent = await api.next('/posts');
+    expect(sent.auth).toBe(`Bearer ${first}`);
+    const second = jwtFor(Date.now() + 1000, 300, { sub: 'alice' });
+    authFetch.setTokens({ accessToken: second });
+    sent.answer(new Response(null, { status: 401 }));
+    const replay = await api.next('/posts');
+    expect(replay.auth).toBe(`Bearer ${second}`);
+    replay.answer(new Response(null, { status: 201 }));
+    expect((await during).status).toBe(201);
+    expect(api.calls).toHaveLength(0); // no refresh: the new token answered the 401
     authFetch.dispose();
   });
 
