@@ -104,7 +104,9 @@ export async function startOfSecond(page: Page): Promise<void> {
  * Holds every `/auth/refresh` call of the context in the browser until `release()`, so that a test
  * can act while a refresh is in flight and every tab waits for it (a gate, not a delay).
  */
-export async function holdRefreshes(ctx: BrowserContext): Promise<{ calls: () => number; pages: Page[]; release: () => void }> {
+export async function holdRefreshes(
+  ctx: BrowserContext,
+): Promise<{ calls: () => number; reached: (n: number) => Promise<void>; pages: Page[]; release: () => void }> {
   const pages: Page[] = [];
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
@@ -113,7 +115,14 @@ export async function holdRefreshes(ctx: BrowserContext): Promise<{ calls: () =>
     await gate;
     await route.continue().catch(() => undefined); // its tab may be closed by now
   });
-  return { calls: () => pages.length, pages, release };
+  /**
+   * A tab emits refresh:start before its call leaves: inside the lock it first asks the other tabs
+   * (up to peerTimeoutMs). So wait for the calls themselves, not only for the events.
+   */
+  const reached = async (n: number) => {
+    for (const deadline = Date.now() + 15_000; pages.length < n && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 10));
+  };
+  return { calls: () => pages.length, reached, pages, release };
 }
 
 /** Waits until every tab has started a refresh (and so waits for the one in flight). */
