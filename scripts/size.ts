@@ -14,10 +14,11 @@ export const BUDGET_BYTES = 3_000;
 /**
  * The core does not fit the budget with the features issues 2 and 3 require (see README, "Size").
  * Until that is decided, CI fails on growth past this ceiling; raising it takes a commit that says
- * why. 5,300 B → 5,800 B on 2026-11-29 for 17 defect fixes found by probing the API (eras, one-shot
- * bodies, checks of options, tokens and refresh answers on arrival, dispose): +519 B in all.
+ * why. 5,300 B → 5,900 B on 2026-11-29 for 17 defect fixes found by probing the API (eras, one-shot
+ * bodies, checks of options, tokens and refresh answers on arrival, dispose, one listener per
+ * caller signal, `signal: null`): +585 B in all.
  */
-export const CEILING_BYTES = 5_800;
+export const CEILING_BYTES = 5_900;
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE_ENTRY = `${root}dist/index.js`;
 

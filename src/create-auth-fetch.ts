@@ -7,7 +7,7 @@ import { prepare, requestUrl } from './replay.js';
 import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
 import { createTabs } from './tabs.js';
 import { isBearerToken, isExpired, isNewer, isStale, toToken, type Token } from './token.js';
-import { sleep, within } from './wait.js';
+import { follow, sleep, within } from './wait.js';
 
 export interface AuthFetch {
   /** `fetch`, with the access token attached to trusted origins, refreshed and replayed as needed. */
@@ -201,9 +201,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     const controller = enlist();
     const { signal } = controller;
     // The caller's abort must also end our waits (start-up, a refresh), not only the fetch itself.
-    const follow = () => controller.abort(request.signal?.reason);
-    if (request.signal?.aborted) follow();
-    request.signal?.addEventListener('abort', follow, { once: true });
+    const unfollow = follow(controller, request.signal);
     try {
       const sent = await tokenFor(signal);
       const era = epoch;
@@ -225,7 +223,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       return await request.send(next.accessToken, signal);
     } finally {
       pending.delete(controller);
-      request.signal?.removeEventListener('abort', follow);
+      unfollow();
     }
   };
 

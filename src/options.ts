@@ -132,7 +132,7 @@ const RULES: Record<string, Rule> = {
 function validate(options: Record<string, unknown>, prefix = ''): void {
   for (const [name, value] of Object.entries(options)) {
     // A misspelt option would otherwise be ignored without a word (own keys only: not `toString`).
-    if (!Object.hasOwn(RULES, prefix + name)) throw new TypeError(`unknown option \`${prefix + name}\``);
+    if (!Object.hasOwn(RULES, prefix + name) || name.includes('.')) throw new TypeError(`unknown option \`${prefix + name}\``);
     const [ok, expected] = RULES[prefix + name]!;
     if (value !== undefined && !ok(value)) throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${show(value)}`);
   }

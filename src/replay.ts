@@ -23,7 +23,7 @@ export interface Prepared {
   /** Whether a second send is safe: the body can be read again and the method is idempotent or keyed. */
   replayable: boolean;
   /** The caller's own abort signal, if any. */
-  signal: AbortSignal | undefined;
+  signal: AbortSignal | null | undefined;
   /** Sends once with `token` in `Authorization` and `signal` (which must follow the caller's); each call sends a fresh copy of the body. */
   send(token: string | undefined, signal: AbortSignal): Promise<Response>;
 }
@@ -55,7 +55,8 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
     url,
     method,
     replayable,
-    signal: init?.signal ?? request?.signal ?? undefined,
+    // As with fetch, `init.signal: null` detaches the Request's signal.
+    signal: init && 'signal' in init ? init.signal : request?.signal,
     async send(token, signal) {
       // A FormData body gets a new multipart boundary each time it is sent; an Idempotency-Key
       // server that compares payloads would see a different request. Serialize it once.

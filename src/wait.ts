@@ -11,3 +11,22 @@ export function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 }
+
+const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+
+/**
+ * Makes `controller` abort when `signal` does; returns the undo. One listener per signal, however
+ * many requests share it: Node warns past ten listeners (MaxListenersExceededWarning).
+ */
+export function follow(controller: AbortController, signal: AbortSignal | null | undefined): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) controller.abort(signal.reason);
+  let set = followers.get(signal);
+  if (!set) {
+    const own = new Set<AbortController>();
+    signal.addEventListener('abort', () => own.forEach((c) => c.abort(signal.reason)), { once: true });
+    followers.set(signal, (set = own));
+  }
+  set.add(controller);
+  return () => void set.delete(controller);
+}

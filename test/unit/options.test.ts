@@ -34,6 +34,7 @@ describe('options are validated at creation', () => {
     [{ refresh: '/r', peerTimeoutMs: -1 }, /`peerTimeoutMs` must be a number of ms from 0 to 10000, got -1/],
     [{ refresh: '/r', peerTimeoutMs: 10_001 }, /`peerTimeoutMs`.*got 10001/],
     [{ refresh: '/r', peerTimeoutMs: '100' }, /`peerTimeoutMs`.*got "100"/],
+    [{ refresh: '/r', 'idempotency.methods': ['POST'] }, /unknown option `idempotency.methods`/],
     [{ refresh: '/r', refreshTimeoutMs: Infinity }, /`refreshTimeoutMs` must be a number of ms from 1 to 2147483647, got Infinity/],
     // Each of these made every refresh fail: aborted at once, or AbortSignal.timeout out of range.
     [{ refresh: '/r', refreshTimeoutMs: 0 }, /`refreshTimeoutMs` must be a number of ms from 1 to 2147483647, got 0/],
