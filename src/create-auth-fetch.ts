@@ -206,8 +206,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       const sent = await tokenFor(signal);
       const era = epoch;
       const response = await request.send(sent?.accessToken, signal);
-      // Not ours to answer: a 401 from an older era (a logout or a login since it was sent), or
-      // from another origin a trusted one redirected to.
+      // Not ours to answer: a 401 from an older era (the session ended, or a login began, since it
+      // was sent), or from another origin a trusted one redirected to.
       const foreign = epoch !== era || (response.redirected && !authenticated(response.url));
       if (!sent || foreign || !config.shouldRefresh(response)) return response;
       if (!request.replayable) {
@@ -216,7 +216,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         return response;
       }
       const next = await replacementFor(sent, signal);
-      // Never replayed as someone else: a login during the refresh started a new era.
+      // Never replayed into another era: the session ended during the refresh (and maybe a login followed).
       if (!next || epoch !== era) return response;
       void response.body?.cancel().catch(() => {});
       session.emit({ type: 'replay', method: request.method, url: request.url.href });
