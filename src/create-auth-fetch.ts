@@ -6,7 +6,7 @@ import { callRefresh, type RefreshOutcome } from './refresh.js';
 import { prepare, requestUrl } from './replay.js';
 import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
 import { createTabs } from './tabs.js';
-import { isBearerToken, isExpired, isNewer, isStale, toToken, type Token } from './token.js';
+import { isBearerToken, isExpired, isExpiresIn, isNewer, isStale, toToken, type Token } from './token.js';
 import { follow, sleep, within } from './wait.js';
 
 export interface AuthFetch {
@@ -239,7 +239,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
         const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : String(accessToken);
         throw new TypeError(`\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}`);
       }
-      if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && expiresIn > 0)) {
+      if (!isExpiresIn(expiresIn)) {
         throw new TypeError(`\`expiresIn\` must be a finite number of seconds > 0, got ${String(expiresIn)}`);
       }
       // A login (no session yet) starts an era: what was under way before it is not acted on. With

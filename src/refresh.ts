@@ -1,7 +1,7 @@
 /** One call to the refresh endpoint (or function), classified into the three outcomes that matter. */
 import { RefreshError } from './errors.js';
 import { show, type Config, type RefreshResult } from './options.js';
-import { isBearerToken, toToken, type Token } from './token.js';
+import { isBearerToken, isExpiresIn, toToken, type Token } from './token.js';
 
 export type RefreshOutcome =
   | { kind: 'ok'; token: Token; source: 'network' | 'tab' }
@@ -19,10 +19,7 @@ function unreadable(value: unknown): string | undefined {
   if (typeof accessToken !== 'string') return 'the answer has no `accessToken` string';
   // It goes in `Authorization: Bearer …`, where a bad one makes every request throw. Not shown: a secret.
   if (!isBearerToken(accessToken)) return '`accessToken` is not a valid bearer token';
-  // 0 or less would be stale at once: a refresh before every request. `setTokens` refuses them too.
-  if (expiresIn !== undefined && !(Number.isFinite(expiresIn) && (expiresIn as number) > 0)) {
-    return `\`expiresIn\` must be a number of seconds > 0, got ${show(expiresIn)}`;
-  }
+  if (!isExpiresIn(expiresIn)) return `\`expiresIn\` must be a number of seconds > 0, got ${show(expiresIn)}`;
 }
 
 const failed = (message: string, cause?: unknown, status?: number): RefreshOutcome => ({

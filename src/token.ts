@@ -22,6 +22,9 @@ interface Claims {
  */
 export const isBearerToken = (value: unknown): boolean => typeof value === 'string' && /^[\w.~+/-]+=*$/.test(value);
 
+/** Whether `value` is a usable `expiresIn`: absent, or a finite number of seconds > 0 (0 or less would be stale at once). */
+export const isExpiresIn = (value: unknown): boolean => value === undefined || (Number.isFinite(value) && (value as number) > 0);
+
 /** Reads a JWT's payload without verifying it: only the server can judge a token, we just schedule. */
 function readClaims(jwt: string): Claims {
   const payload = jwt.split('.')[1];

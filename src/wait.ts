@@ -13,14 +13,15 @@ export function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
 }
 
 const followers = new WeakMap<AbortSignal, Set<AbortController>>();
+const nothing = () => {};
 
 /**
  * Makes `controller` abort when `signal` does; returns the undo. One listener per signal, however
  * many requests share it: Node warns past ten listeners (MaxListenersExceededWarning).
  */
 export function follow(controller: AbortController, signal: AbortSignal | null | undefined): () => void {
-  if (!signal) return () => {};
-  if (signal.aborted) controller.abort(signal.reason);
+  if (signal?.aborted) controller.abort(signal.reason);
+  if (!signal || signal.aborted) return nothing;
   let set = followers.get(signal);
   if (!set) {
     const own = new Set<AbortController>();

@@ -27,6 +27,12 @@ function manualFetch() {
   return { fetch, next, calls };
 }
 
+/** Start-up finds no session: the refresh cookie is refused. */
+async function startWithoutSession(api: ReturnType<typeof manualFetch>, authFetch: { ready: Promise<unknown> }) {
+  (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
+  await authFetch.ready;
+}
+
 const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const make = (fetch: typeof globalThis.fetch, extra: Partial<AuthFetchOptions> = {}) =>
   createAuthFetch({ refresh: `${API}/auth/refresh`, logout: `${API}/auth/logout`, trustedOrigins: [API], channel: false, fetch, ...extra });
@@ -85,8 +91,7 @@ describe('eras', () => {
   it('a 401 already in hand when logout() runs starts no refresh and no new session', async () => {
     const api = manualFetch();
     const authFetch = make(api.fetch);
-    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 })); // start-up: no cookie
-    await authFetch.ready;
+    await startWithoutSession(api, authFetch);
     authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300) });
     const request = authFetch(`${API}/me`);
     const call = await api.next('/me');
@@ -104,8 +109,7 @@ describe('eras', () => {
   it('a request sent before a login is not replayed with its token; setTokens within a session is a new token for it', async () => {
     const api = manualFetch();
     const authFetch = make(api.fetch);
-    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
-    await authFetch.ready;
+    await startWithoutSession(api, authFetch);
     // Sent anonymously, then the user logs in: its 401 is the answer to an anonymous request.
     const before = authFetch(`${API}/posts`, { method: 'POST', body: '{}' });
     const anonymous = await api.next('/posts');
@@ -132,8 +136,7 @@ describe('eras', () => {
   it('a refresh that was running at logout reports nothing after session:end', async () => {
     const api = manualFetch();
     const authFetch = make(api.fetch);
-    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
-    await authFetch.ready;
+    await startWithoutSession(api, authFetch);
     authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300) });
     const events: string[] = [];
     authFetch.on((e) => events.push(e.type));
@@ -183,8 +186,7 @@ describe('eras', () => {
   it('after dispose() calls and refreshes reject with SessionEndedError, and nothing is sent', async () => {
     const api = manualFetch();
     const authFetch = make(api.fetch);
-    (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
-    await authFetch.ready;
+    await startWithoutSession(api, authFetch);
     authFetch.dispose();
     for (const call of [authFetch(`${API}/me`), authFetch('https://elsewhere.test/'), authFetch.refresh()]) {
       const error = await call.catch((e: unknown) => e);
