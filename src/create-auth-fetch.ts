@@ -1,282 +1,132 @@
-/** Composition: the callable `authFetch` and its members, over the session, refresh, replay and tabs modules. */
-import { LogoutError, RefreshError, SessionEndedError, isSessionEndedError, type SessionEndReason } from './errors.js';
+/** Composition: the callable `authFetch` and its members, over the session, refresh, pipeline and tab modules. */
+import { openChannel } from './channel.js';
+import { createClock } from './clock.js';
+import { LogoutError, SessionEndedError } from './errors.js';
+import { createLock } from './lock.js';
+import { createObservable, type AuthEvent, type SessionState } from './observable.js';
 import { normalizeOptions, type AuthFetchOptions } from './options.js';
 import { createOrigins } from './origins.js';
-import { callRefresh, type RefreshOutcome } from './refresh.js';
-import { prepare, requestUrl } from './replay.js';
-import { createSession, type AuthEvent, type RefreshReason, type SessionState } from './session.js';
-import { createTabs } from './tabs.js';
-import { isBearerToken, isExpired, isExpiresIn, isNewer, isStale, toToken, type Token } from './token.js';
-import { follow, sleep, within } from './wait.js';
+import { createPipeline } from './pipeline.js';
+import { callRefresh } from './refresh-call.js';
+import { createRefresher } from './refresh.js';
+import { createSession } from './session.js';
+import type { Token } from './token.js';
+import { createStartup } from './startup.js';
+import { joinTabs } from './tabs.js';
+import { callLogin, checkedTokens, type Tokens } from './login.js';
+import { within } from './wait.js';
+import { onReturn } from './visibility.js';
 
 export interface AuthFetch {
   /** `fetch`, with the access token attached to trusted origins, refreshed and replayed as needed. */
   (input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
   /** Starts a session with the token a login returned (the refresh token is the server's cookie). */
-  setTokens(tokens: { accessToken: string; expiresIn?: number }): void;
+  setTokens(tokens: Tokens): void;
+  /**
+   * POSTs a login (`init` as for fetch: body, headers…) with the configured `credentials`, checks the
+   * answer, starts the session in every tab and resolves to the parsed body. Rejects with `LoginError`.
+   */
+  login(url: string | URL, init?: RequestInit): Promise<unknown>;
   /** Forces a refresh (joining one already running, here or in another tab); resolves to the new access token. */
   refresh(): Promise<string>;
   /** Ends the session in every tab at once, aborts pending requests, then tells the server. */
   logout(): Promise<void>;
-  /** Settles with the state once start-up knows it (from another tab, or one refresh). Never rejects. */
+  /** Settles with the state once start-up knows it (from another tab, or one refresh). Never rejects. Outside a page, reading it starts start-up. */
   readonly ready: Promise<SessionState>;
   getState(): SessionState;
   /** Svelte-store contract: `fn` gets the state now and on every change. */
   subscribe(fn: (state: SessionState) => void): () => void;
   on(fn: (event: AuthEvent) => void): () => void;
-  /** Closes the tab channel and aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
+  /** Closes the tab channel, releases its locks and listeners, aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
   dispose(): void;
 }
 
-const REJECTED: RefreshOutcome = { kind: 'rejected' };
-/** A refresh rejected by the server ends the era its own waiters belong to: for them that is an outcome, not an error. */
-const asOutcome = (error: unknown): RefreshOutcome => {
-  if (isSessionEndedError(error) && error.reason === 'rejected') return REJECTED;
-  throw error;
-};
-
 export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const config = normalizeOptions(options);
-  const { now, leewayMs } = config;
-  const session = createSession();
-  const { refreshUrl, logoutUrl, authenticated } = createOrigins(config);
-
-  let token: Token | undefined;
-  /** When the last session ended: a late message from another tab must not bring back a token from before. */
-  let endedAt = -Infinity;
-  /**
-   * One controller per pending request or wait, all aborted when the session ends. (One shared
-   * signal would collect a listener per request, which Node reports as a leak past ten.)
-   */
-  const pending = new Set<AbortController>();
-  /**
-   * Counts eras: each session end and each login starts one. A refresh answer or a 401 from an
-   * older era is not acted on, so a logout or a login cannot be undone by what was under way.
-   */
-  let epoch = 0;
-  let inflight: Promise<RefreshOutcome> | undefined;
-  const onAdopt = new Set<(token: Token) => void>();
-
-  const enlist = () => {
-    const controller = new AbortController();
-    pending.add(controller);
-    return controller;
-  };
-  const usable = (t: Token | undefined): t is Token => !!t && !isStale(t, now(), leewayMs);
-
-  function adopt(next: Token, force: boolean): void {
-    if (!force && (token ? !isNewer(next, token) : next.obtainedAt <= endedAt)) return;
-    const starting = session.get().status !== 'authenticated';
-    token = next;
-    session.set({ status: 'authenticated', accessToken: next.accessToken, expiresAt: next.expiresAt });
-    if (starting) session.emit({ type: 'session:start' });
-    for (const fn of onAdopt) fn(next);
-  }
-
-  function endSession(reason: SessionEndReason, broadcast: boolean): void {
-    const wasAuthenticated = session.get().status === 'authenticated';
-    endedAt = now();
-    token = undefined;
-    inflight = undefined;
-    epoch++;
-    // Without a session (a cookie refused at start-up) the waiting requests just go out without a token.
-    if (wasAuthenticated || reason === 'logout') {
-      for (const controller of pending) controller.abort(new SessionEndedError(reason));
-      pending.clear();
-    }
-    session.set({ status: 'anonymous' });
-    if (wasAuthenticated) session.emit({ type: 'session:end', reason });
-    if (broadcast) tabs.end();
-  }
-
-  const tabs = createTabs(config.channel, config.peerTimeoutMs, {
-    current: () => token,
-    offer: (t) => adopt(t, false),
-    end: () => session.get().status !== 'anonymous' && endSession('remote', false),
-    message: (kind) => session.emit({ type: 'tab:message', kind }),
+  const { peerTimeoutMs, refreshTimeoutMs } = config;
+  const clock = createClock(config.now);
+  const observable = createObservable();
+  const session = createSession(clock, config.leewayMs, observable);
+  const origins = createOrigins(config);
+  // Tabs of one app find each other by name; they take tokens only from the same refresh URL and trusted origins.
+  const app = origins.refreshUrl?.href ?? 'refresh function';
+  const scope = [app, ...origins.trusted].join(' ');
+  const channel = openChannel(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope);
+  const lock = createLock(channel, `auth-fetch ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
+  const call = () => callRefresh(config, origins.refreshUrl, clock);
+  const refresher = createRefresher({ config, session, observable, channel, lock, call });
+  const startup = createStartup({ session, observable, channel, lock, refresher, peerTimeoutMs, sessionHint: config.sessionHint });
+  const send = createPipeline({ config, clock, session, observable, origins, refresher, ready: startup.ready, startupSettled: startup.settled });
+  const leaveTabs = channel ? joinTabs(channel, session, refresher, observable) : () => {};
+  // Back to the tab (visible again, online again) with a missing or stale token: refresh now, not at the next click.
+  const stopWatching = onReturn(() => {
+    const { status } = observable.get();
+    if (startup.settled() && status !== 'anonymous' && !session.isUsable(session.token())) void refresher.refresh('proactive');
   });
+  // In a page the session is looked up at once; elsewhere (SSR, Node, workers) nothing is sent until asked.
+  if (globalThis.document) void startup.ready();
 
-  /** One refresh for every caller until it settles (single-flight), and one for every tab (`tabs`). */
-  function refreshOnce(reason: RefreshReason, replacing = token) {
-    if (!inflight) {
-      const run = runRefresh(reason, replacing);
-      inflight = run;
-      void run.finally(() => inflight === run && (inflight = undefined));
-    }
-    return inflight;
-  }
+  const startSession = (token: Token) => {
+    session.login(token);
+    channel?.post({ t: 'login', token });
+  };
 
-  async function runRefresh(reason: RefreshReason, replacing: Token | undefined) {
-    session.emit({ type: 'refresh:start', reason });
-    const startEpoch = epoch;
-    const waiting = new AbortController();
-    // Another tab's token stands in for ours when it is newer than the one being replaced and fresh.
-    const replaces = (t: Token | undefined): t is Token => usable(t) && isNewer(t, replacing);
-    let offered!: (t: Token) => void;
-    const fromTab = new Promise<RefreshOutcome>((resolve) => {
-      offered = (t) => {
-        if (!replaces(t)) return;
-        waiting.abort(); // leave the lock queue: nothing left to do there
-        resolve({ kind: 'ok', token: t, source: 'tab' });
-      };
-    });
-    onAdopt.add(offered);
-    // The era changed meanwhile (a logout, a login, a refusal in another tab): this refresh no
-    // longer speaks for the session; the current token, if any, does.
-    const superseded = (): RefreshOutcome => (usable(token) ? { kind: 'ok', token, source: 'tab' } : REJECTED);
-    const ours = tabs.exclusive(async (queued): Promise<RefreshOutcome> => {
-      // A tab that refreshed just before we got the lock may still have its message in flight:
-      // ask the others (their answers come after their announcements); after queueing behind one,
-      // give its announcement a little longer.
-      await tabs.ask(false);
-      if (queued && !replaces(token) && epoch === startEpoch) await Promise.race([fromTab, sleep(config.peerTimeoutMs * 5)]);
-      onAdopt.delete(offered); // from here on this tab decides, and its own token is no offer
-      if (epoch !== startEpoch) return superseded();
-      if (replaces(token)) return { kind: 'ok', token, source: 'tab' };
-      const result = await callRefresh(config, refreshUrl);
-      if (epoch !== startEpoch) return superseded();
-      if (result.kind === 'ok') {
-        adopt(result.token, true);
-        tabs.token(result.token); // before the lock is released, so the next holder can hear of it
-      } else if (result.kind === 'rejected') endSession('rejected', true);
-      return result;
-    }, waiting.signal);
-    const outcome = await Promise.race([
-      fromTab,
-      ours.then(
-        (result) => result ?? fromTab,
-        // Only the lock manager can throw here (e.g. a sandboxed, opaque-origin page).
-        (cause: unknown): RefreshOutcome => ({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) }),
-      ),
-    ]).finally(() => onAdopt.delete(offered));
-    if (epoch === startEpoch && outcome.kind === 'ok') session.emit({ type: 'refresh:success', source: outcome.source, expiresAt: outcome.token.expiresAt });
-    if (epoch === startEpoch && outcome.kind === 'failed') session.emit({ type: 'refresh:error', error: outcome.error });
-    return outcome;
-  }
-
-  let started = false;
-  const ready: Promise<SessionState> = (async () => {
-    await tabs.ask(true);
-    if (!token) {
-      const outcome = await refreshOnce('startup');
-      // The cookie was refused at start-up: not a session that ended, just none.
-      if (outcome.kind === 'rejected') session.set({ status: 'anonymous' });
-    }
-    started = true;
-    return session.get();
-  })();
-
-  /** The token to send: waits for start-up, refreshes first when it is stale (proactive). */
-  async function tokenFor(signal: AbortSignal): Promise<Token | undefined> {
-    if (!started) await within(ready, signal);
-    if (session.get().status === 'anonymous') return undefined;
-    if (usable(token)) return token;
-    const current = token;
-    // If the refresh is rejected the session ends and `signal` aborts: the request ends with SessionEndedError.
-    const outcome = await within(refreshOnce(current ? 'proactive' : 'startup'), signal);
-    if (outcome.kind === 'ok') return outcome.token;
-    if (outcome.kind === 'rejected') return undefined;
-    // The refresh failed but the token has not expired yet: better to use it than to fail the request.
-    if (current && !isExpired(current, now())) return current;
-    throw outcome.error;
-  }
-
-  /** The token to replay with after `sent` was refused (reactive), or undefined to return the 401 as is. */
-  async function replacementFor(sent: Token, signal: AbortSignal): Promise<Token | undefined> {
-    // A late 401 for a request sent before the last refresh: the current token answers it.
-    if (usable(token) && isNewer(token, sent)) return token;
-    const outcome = await within(refreshOnce('reactive', sent), signal).catch(asOutcome);
-    if (outcome.kind === 'ok') return outcome.token;
-    if (outcome.kind === 'rejected') return undefined;
-    throw outcome.error;
-  }
-
-  /** After dispose() the instance has no channel and no session to speak for: calls fail loudly. */
   let disposed = false;
-  const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    if (disposed) throw new SessionEndedError('disposed');
-    const url = authenticated(requestUrl(input));
-    const request = url && prepare(input, init, url, config);
-    if (!request) return config.fetch(input, init);
-    const controller = enlist();
-    const { signal } = controller;
-    // The caller's abort must also end our waits (start-up, a refresh), not only the fetch itself.
-    const unfollow = follow(controller, request.signal);
-    try {
-      const sent = await tokenFor(signal);
-      const era = epoch;
-      const response = await request.send(sent?.accessToken, signal);
-      // Not ours to answer: a 401 from an older era (the session ended, or a login began, since it
-      // was sent), or from another origin a trusted one redirected to.
-      const foreign = epoch !== era || (response.redirected && !authenticated(response.url));
-      if (!sent || foreign || !config.shouldRefresh(response)) return response;
-      if (!request.replayable) {
-        // Cannot be sent again, but the next request should find a fresh token.
-        void refreshOnce('reactive', sent);
-        return response;
-      }
-      const next = await replacementFor(sent, signal);
-      // Never replayed into another era: the session ended during the refresh (and maybe a login followed).
-      if (!next || epoch !== era) return response;
-      void response.body?.cancel().catch(() => {});
-      session.emit({ type: 'replay', method: request.method, url: request.url.href });
-      return await request.send(next.accessToken, signal);
-    } finally {
-      pending.delete(controller);
-      unfollow();
-    }
-  };
+  const authFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
+    disposed ? Promise.reject(new SessionEndedError('disposed')) : send(input, init);
 
-  return Object.assign(authFetch, {
-    ready,
-    getState: session.get,
-    subscribe: session.subscribe,
-    on: session.on,
-    setTokens(tokens: { accessToken: string; expiresIn?: number }) {
-      const { accessToken, expiresIn } = tokens ?? {};
-      // The message never quotes the token: error reports end up in logs.
-      if (!isBearerToken(accessToken)) {
-        const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : String(accessToken);
-        throw new TypeError(`\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}`);
-      }
-      if (!isExpiresIn(expiresIn)) {
-        throw new TypeError(`\`expiresIn\` must be a finite number of seconds > 0, got ${String(expiresIn)}`);
-      }
-      // A login (no session yet) starts an era: what was under way before it is not acted on. With
-      // a session, this is a new token for it (a re-authentication), and its 401s replay with it;
-      // to switch users, logout() first.
-      if (session.get().status !== 'authenticated') epoch++;
-      const next = toToken({ accessToken, expiresIn, sentAt: -Infinity, receivedAt: now() });
-      adopt(next, true);
-      tabs.token(next);
+  return Object.defineProperties(authFetch, {
+    ready: { get: startup.ready, enumerable: true },
+    getState: { value: observable.get },
+    subscribe: { value: observable.subscribe },
+    on: { value: observable.on },
+    setTokens: {
+      value: (tokens: Tokens) => startSession(checkedTokens(tokens, clock)),
     },
-    async refresh() {
-      if (disposed) throw new SessionEndedError('disposed');
-      const controller = enlist();
-      const outcome = await within(refreshOnce('manual'), controller.signal).finally(() => pending.delete(controller));
-      if (outcome.kind === 'ok') return outcome.token.accessToken;
-      if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
-      throw outcome.error;
+    login: {
+      async value(url: string | URL, init?: RequestInit) {
+        if (disposed) throw new SessionEndedError('disposed');
+        const { body, token } = await callLogin(config, clock, url, init);
+        startSession(token);
+        return body;
+      },
     },
-    async logout() {
-      endSession('logout', true);
-      const url = logoutUrl ?? config.logout;
-      if (!url) return;
-      let response: Response;
-      try {
-        response = await config.fetch(url, { method: 'POST', credentials: config.credentials });
-      } catch (cause) {
-        throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
-      }
-      if (!response.ok) throw new LogoutError(`Logout failed: ${response.status} from ${String(url)}`, { status: response.status });
+    refresh: {
+      async value() {
+        if (disposed) throw new SessionEndedError('disposed');
+        const controller = session.enlist();
+        const outcome = await within(refresher.refresh('manual'), controller.signal).finally(() => session.release(controller));
+        if (outcome.kind === 'ok') return outcome.token.accessToken;
+        if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
+        throw outcome.error;
+      },
     },
-    dispose() {
-      disposed = true;
-      tabs.close();
-      for (const controller of pending) controller.abort(new SessionEndedError('disposed'));
-      session.clear();
-      onAdopt.clear();
+    logout: {
+      async value() {
+        session.end('logout');
+        channel?.post({ t: 'end' });
+        const url = origins.logoutUrl ?? config.logout;
+        if (!url) return;
+        let response: Response;
+        try {
+          // Bounded like a refresh: browsers give fetch no timeout of their own.
+          response = await config.fetch(url, { method: 'POST', credentials: config.credentials, signal: AbortSignal.timeout(refreshTimeoutMs) });
+        } catch (cause) {
+          throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
+        }
+        if (!response.ok) throw new LogoutError(`Logout failed: ${response.status} from ${String(url)}`, { status: response.status });
+      },
     },
-  });
+    dispose: {
+      value() {
+        disposed = true;
+        stopWatching();
+        leaveTabs();
+        channel?.close();
+        lock.close();
+        session.abortPending('disposed');
+        observable.clear();
+      },
+    },
+  }) as AuthFetch;
 }
-

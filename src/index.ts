@@ -1,11 +1,15 @@
 export { createAuthFetch, type AuthFetch } from './create-auth-fetch.js';
+export type { Tokens } from './login.js';
 export type { AuthFetchOptions, IdempotencyOptions, RefreshResult } from './options.js';
-export type { AuthEvent, RefreshReason, SessionState } from './session.js';
+export type { AuthEvent, Refusal, RefreshReason, SessionState } from './observable.js';
+export type { Claims } from './token.js';
 export {
   RefreshError,
+  LoginError,
   LogoutError,
   SessionEndedError,
   isRefreshError,
+  isLoginError,
   isLogoutError,
   isSessionEndedError,
   type SessionEndReason,

@@ -55,35 +55,39 @@ export interface AuthFetchOptions {
   /** Clock in epoch ms, for tests. @default Date.now @example () => fakeClock.now() */
   now?: () => number;
   /**
-   * BroadcastChannel name shared by the tabs of one app, or `false` for a tab of its own.
-   * @default 'auth-fetch' in a page (where `document` exists); `false` elsewhere (Node, SSR, workers)
+   * BroadcastChannel name shared by the tabs of one app, or `false` for a tab of its own. Tabs only
+   * take tokens from instances with the same refresh URL and trusted origins, whatever the name.
+   * @default `auth-fetch:<refresh URL>` in a page (where `document` exists), so two apps on one
+   * origin stay apart; `false` elsewhere (Node, SSR, workers)
    * @example 'my-app-auth'
    */
   channel?: string | false;
   /** How long to wait for other tabs to answer before acting alone, 0 to 10,000. @default 100 @example 250 */
   peerTimeoutMs?: number;
   /**
-   * Give up on a refresh URL that does not answer (a `RefreshError`, the session is kept): a hung
-   * refresh would otherwise hold every request, and the refresh lock of every tab. 1 to 2**31 - 1. @default 15_000
+   * The most one refresh may take, its retries of transient failures (network, 5xx, 408, 429)
+   * included; also bounds `logout()`'s call and a `refresh` function. Past it the refresh is a
+   * `RefreshError` (the session is kept): a hung refresh would otherwise hold every request, and
+   * the refresh lock of every tab. 1 to 2**31 - 1. @default 15_000
    * @example 5_000
    */
   refreshTimeoutMs?: number;
+  /**
+   * The name of a readable, non-secret cookie that the server sets beside the refresh cookie and
+   * clears when the session ends (the reference server's is `auth_hint`). When it is absent at
+   * start-up there is no session to find: `ready` settles `anonymous` at once, without a request.
+   * Off unless set.
+   * @default undefined
+   * @example 'auth_hint'
+   */
+  sessionHint?: string;
 }
 
-export interface Config {
-  refresh: string | URL | (() => Promise<RefreshResult | null>);
-  logout?: string | URL;
-  trustedOrigins?: readonly string[];
-  leewayMs: number;
-  shouldRefresh: (response: Response) => boolean;
-  idempotency: Required<IdempotencyOptions> | false;
-  credentials: RequestCredentials;
-  fetch: typeof fetch;
-  now: () => number;
-  channel: string | false;
-  peerTimeoutMs: number;
-  refreshTimeoutMs: number;
-}
+/** The options as the modules use them: every default filled in, `channel` resolved by `createAuthFetch`. */
+export type Config = Required<Omit<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'idempotency' | 'channel' | 'sessionHint'>> &
+  Pick<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'channel' | 'sessionHint'> & {
+    idempotency: Required<IdempotencyOptions> | false;
+  };
 
 const DEFAULTS = {
   leewayMs: 60_000,
@@ -94,46 +98,55 @@ const DEFAULTS = {
   // Late-bound so that polyfills and test doubles installed after creation are used.
   fetch: (input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init),
   now: () => Date.now(),
-} as const;
+} as const satisfies Partial<Config>;
 
 const IDEMPOTENCY_DEFAULTS = { methods: ['POST', 'PATCH'], header: 'Idempotency-Key', key: randomKey };
 
-type Rule = [test: (value: any) => boolean, expected: string];
+/** A check of one option's value and what the error says was expected. */
+type Rule = readonly [test: (value: unknown) => boolean, expected: string];
+/** One rule per option, keyed by the options' own type: a new option without a rule does not compile. */
+type Rules<T> = { readonly [K in keyof T]-?: Rule };
+
 const isFunction: Rule = [(v) => typeof v === 'function', 'a function'];
-const isMs: Rule = [(v) => Number.isFinite(v) && v >= 0, 'a number ≥ 0'];
+const isMs: Rule = [(v) => Number.isFinite(v) && (v as number) >= 0, 'a number ≥ 0'];
 // What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw.
 const isDelay = (min: number, max = 2_147_483_647): Rule => [(v) => typeof v === 'number' && v >= min && v <= max, `a number of ms from ${min} to ${max}`];
-const isUrl = (v: unknown) => (typeof v === 'string' && v !== '') || v instanceof URL;
+const isName = (v: unknown) => typeof v === 'string' && v !== '';
+const isUrl = (v: unknown) => isName(v) || v instanceof URL;
 // An origin, not a URL: a path or a trailing slash would silently never match.
 const isOrigin = (v: unknown) => typeof v === 'string' && URL.canParse(v) && new URL(v).origin === v;
+// An RFC 9110 token (a header name, a cookie name): anything else makes `Headers.set` throw.
+const isHttpToken = (v: unknown) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v);
 
-const RULES: Record<string, Rule> = {
+const RULES: Rules<AuthFetchOptions> = {
   refresh: [(v) => isUrl(v) || typeof v === 'function', 'a URL or a function'],
   logout: [isUrl, 'a URL'],
   trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
   leewayMs: isMs,
-  // A tab waits up to 50 times this for a rival's claim: keep that within setTimeout's range too.
   peerTimeoutMs: isDelay(0, 10_000),
   // 0 would abort every refresh at once.
   refreshTimeoutMs: isDelay(1),
   shouldRefresh: isFunction,
   fetch: isFunction,
   now: isFunction,
-  credentials: [(v) => ['include', 'same-origin', 'omit'].includes(v), "'include', 'same-origin' or 'omit'"],
-  channel: [(v) => v === false || (typeof v === 'string' && v !== ''), 'a channel name or false'],
+  credentials: [(v) => v === 'include' || v === 'same-origin' || v === 'omit', "'include', 'same-origin' or 'omit'"],
+  channel: [(v) => v === false || isName(v), 'a channel name or false'],
   idempotency: [(v) => v === false || (typeof v === 'object' && v !== null), 'an object or false'],
-  'idempotency.methods': [(v) => Array.isArray(v) && v.every((m) => typeof m === 'string'), 'an array of methods'],
-  // An RFC 9110 token: anything else makes `Headers.set` throw on every keyed request.
-  'idempotency.header': [(v) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v), 'a header name like "Idempotency-Key"'],
-  'idempotency.key': isFunction,
+  sessionHint: [isHttpToken, 'a cookie name like "auth_hint"'],
+};
+
+const IDEMPOTENCY_RULES: Rules<IdempotencyOptions> = {
+  methods: [(v) => Array.isArray(v) && v.every((m) => typeof m === 'string'), 'an array of methods'],
+  header: [isHttpToken, 'a header name like "Idempotency-Key"'],
+  key: isFunction,
 };
 
 /** Throws a TypeError naming the first option that is unknown or breaks its rule (`undefined` means "use the default"). */
-function validate(options: Record<string, unknown>, prefix = ''): void {
+function validate(options: object, rules: Record<string, Rule>, prefix = ''): void {
   for (const [name, value] of Object.entries(options)) {
     // A misspelt option would otherwise be ignored without a word (own keys only: not `toString`).
-    if (!Object.hasOwn(RULES, prefix + name) || name.includes('.')) throw new TypeError(`unknown option \`${prefix + name}\``);
-    const [ok, expected] = RULES[prefix + name]!;
+    if (!Object.hasOwn(rules, name)) throw new TypeError(`unknown option \`${prefix + name}\``);
+    const [ok, expected] = rules[name]!;
     if (value !== undefined && !ok(value)) throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${show(value)}`);
   }
 }
@@ -148,15 +161,12 @@ const withoutUndefined = (options: object) => Object.fromEntries(Object.entries(
 export function normalizeOptions(options: AuthFetchOptions): Config {
   if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
   if (options.refresh === undefined) throw new TypeError('`refresh` must be a URL or a function, got undefined');
-  validate(options as unknown as Record<string, unknown>);
+  validate(options, RULES);
   const { idempotency } = options;
-  if (idempotency) validate(idempotency as Record<string, unknown>, 'idempotency.');
+  if (idempotency) validate(idempotency, IDEMPOTENCY_RULES, 'idempotency.');
   const idem = idempotency === false ? false : { ...IDEMPOTENCY_DEFAULTS, ...withoutUndefined(idempotency ?? {}) };
   if (idem) idem.methods = idem.methods.map((m) => m.toUpperCase());
-  // Tabs share a channel by default only in a page: in a Node server every instance of the process
-  // would hear every other, and an SSR process serves many users.
-  const channel = typeof document === 'undefined' ? false : 'auth-fetch';
-  return { channel, ...DEFAULTS, ...withoutUndefined(options), idempotency: idem } as Config;
+  return { ...DEFAULTS, ...withoutUndefined(options), idempotency: idem } as Config;
 }
 
 /** A v4 UUID; `crypto.randomUUID` only exists in secure contexts, so plain-http intranets get this. */

@@ -5,9 +5,13 @@
 import type { Config } from './options.js';
 
 export interface Origins {
-  /** The refresh URL resolved against the page (undefined for a refresh function, or in Node for a relative URL). */
+  /** The refresh URL resolved as fetch will (undefined for a refresh function, or in Node for a relative URL). */
   refreshUrl: URL | undefined;
   logoutUrl: URL | undefined;
+  /** The origins that may see the token. */
+  trusted: readonly string[];
+  /** Resolves a URL exactly as `fetch` will; undefined when it cannot (a relative URL in Node). */
+  resolve(url: string | URL): URL | undefined;
   /**
    * The URL of a request that goes to a trusted origin, or undefined for one that must go out
    * untouched: another origin, or our own refresh and logout calls (no bearer token on them,
@@ -16,24 +20,32 @@ export interface Origins {
   authenticated(url: string): URL | undefined;
 }
 
+/**
+ * What `fetch` resolves relative URLs against: the document's base URL, which `<base href>` changes
+ * (legitimate, or injected as plain HTML), else the worker's location.
+ */
+const baseUrl = (): string | undefined => globalThis.document?.baseURI ?? globalThis.location?.href;
+
 export function createOrigins(config: Config): Origins {
-  const page = globalThis.location?.href;
-  const toUrl = (url: string | URL) => {
+  const resolve = (url: string | URL) => {
     try {
-      return new URL(url, page);
+      return new URL(url, baseUrl());
     } catch {
       return undefined; // relative without a page (Node): fetch itself will say what is wrong
     }
   };
-  const refreshUrl = typeof config.refresh === 'function' ? undefined : toUrl(config.refresh);
-  const logoutUrl = config.logout === undefined ? undefined : toUrl(config.logout);
-  const trusted = config.trustedOrigins ?? [page && new URL(page).origin, refreshUrl?.origin].filter(Boolean);
+  const refreshUrl = typeof config.refresh === 'function' ? undefined : resolve(config.refresh);
+  const logoutUrl = config.logout === undefined ? undefined : resolve(config.logout);
+  const page = globalThis.location?.origin;
+  const trusted = config.trustedOrigins ?? [page, refreshUrl?.origin].filter((o): o is string => !!o && o !== 'null');
   const own = [refreshUrl, logoutUrl].map((u) => u && u.origin + u.pathname);
   return {
     refreshUrl,
     logoutUrl,
+    trusted,
+    resolve,
     authenticated(input) {
-      const url = toUrl(input);
+      const url = resolve(input);
       return url && trusted.includes(url.origin) && !own.includes(url.origin + url.pathname) ? url : undefined;
     },
   };

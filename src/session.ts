@@ -1,92 +1,92 @@
-/** The session's observable state (a Svelte-store contract) and its event stream. */
-import type { RefreshError, SessionEndReason } from './errors.js';
-import { show } from './options.js';
-
-export type SessionState =
-  | { status: 'unknown' }
-  | { status: 'anonymous' }
-  | { status: 'authenticated'; accessToken: string; expiresAt: number | undefined };
-
-export type RefreshReason = 'proactive' | 'reactive' | 'startup' | 'manual';
-
-export type AuthEvent =
-  | { type: 'refresh:start'; reason: RefreshReason }
-  | { type: 'refresh:success'; source: 'network' | 'tab'; expiresAt: number | undefined }
-  | { type: 'refresh:error'; error: RefreshError }
-  | { type: 'replay'; method: string; url: string }
-  | { type: 'session:start' }
-  | { type: 'session:end'; reason: SessionEndReason }
-  | { type: 'tab:message'; kind: string };
-
-type Listener<T> = (value: T) => void;
-
-/** Calls a listener about a change; what it throws is reported, not thrown at whoever made the change. */
-function notify<T>(fn: Listener<T>, value: T): void {
-  try {
-    fn(value);
-  } catch (error) {
-    queueMicrotask(() => {
-      throw error;
-    });
-  }
-}
-
-// Checked now: once registered, a non-function would throw at every change instead.
-function mustBeFunction(fn: unknown, name: string): void {
-  if (typeof fn !== 'function') throw new TypeError(`\`${name}\` takes a function, got ${show(fn)}`);
-}
-
-/** A set of listeners where one throwing listener cannot starve the others or the caller. */
-function emitter<T>() {
-  const listeners = new Set<Listener<T>>();
-  return {
-    add(fn: Listener<T>): () => void {
-      listeners.add(fn);
-      return () => void listeners.delete(fn);
-    },
-    emit(value: T): void {
-      for (const fn of [...listeners]) notify(fn, value);
-    },
-    clear: () => listeners.clear(),
-  };
-}
-
-export function createSession() {
-  let state: SessionState = { status: 'unknown' };
-  const states = emitter<SessionState>();
-  const events = emitter<AuthEvent>();
-  return {
-    get: () => state,
-    set(next: SessionState): void {
-      const same =
-        next.status === state.status &&
-        (next.status !== 'authenticated' ||
-          (state.status === 'authenticated' && next.accessToken === state.accessToken));
-      if (same) return;
-      state = next;
-      states.emit(state);
-    },
-    subscribe(fn: Listener<SessionState>): () => void {
-      mustBeFunction(fn, 'subscribe');
-      // Called before it is registered: if it throws, the caller gets the error and nothing stays
-      // registered (the caller never got the function to unsubscribe it).
-      const seen = state;
-      fn(seen);
-      const off = states.add(fn);
-      // It changed the state itself (e.g. a login on the first render): tell it, like any change.
-      if (state !== seen) notify(fn, state);
-      return off;
-    },
-    on(fn: Listener<AuthEvent>): () => void {
-      mustBeFunction(fn, 'on');
-      return events.add(fn);
-    },
-    emit: events.emit,
-    clear(): void {
-      states.clear();
-      events.clear();
-    },
-  };
-}
+/**
+ * The session of one tab: the token it holds, its era, and the requests waiting on it.
+ *
+ * Eras: each login and each session end starts one. What was under way for an older era (a refresh
+ * answer, a 401 in hand) is not acted on, so a logout or a login is never undone by it.
+ */
+import type { Clock } from './clock.js';
+import { SessionEndedError, type SessionEndReason } from './errors.js';
+import type { Observable } from './observable.js';
+import type { Refusal } from './refresh-call.js';
+import { isNewer, isStale, readClaims, type Token } from './token.js';
 
 export type Session = ReturnType<typeof createSession>;
+
+export function createSession(clock: Clock, leewayMs: number, observable: Observable) {
+  let token: Token | undefined;
+  let era = 0;
+  /** When the last session ended: a late message from another tab must not bring back a token from before. */
+  let endedAt = -Infinity;
+  /**
+   * One controller per pending request or wait, all aborted when the session ends. (One shared
+   * signal would collect a listener per request, which Node reports as a leak past ten.)
+   */
+  const pending = new Set<AbortController>();
+  const arrivals = new Set<(token: Token) => void>();
+  const authenticated = () => observable.get().status === 'authenticated';
+
+  function abortPending(reason: SessionEndReason): void {
+    for (const controller of pending) controller.abort(new SessionEndedError(reason));
+    pending.clear();
+  }
+
+  /** When a token expires on this device's clock, for the app (tokens keep server time). */
+  const localExpiry = (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew());
+
+  function hold(next: Token): void {
+    const starting = !authenticated();
+    token = next;
+    observable.set({ status: 'authenticated', accessToken: next.accessToken, expiresAt: localExpiry(next), claims: readClaims(next.accessToken) });
+    if (starting) observable.emit({ type: 'session:start' });
+    for (const fn of [...arrivals]) fn(next);
+  }
+
+  return {
+    token: () => token,
+    era: () => era,
+    localExpiry,
+    /** A token that can be sent as it is: not inside its leeway window (judged by server time). */
+    isUsable: (t: Token | undefined): t is Token => t !== undefined && !isStale(t, clock.serverNow(), leewayMs),
+    /** A token another tab holds: taken when newer than ours or, without one, issued after the last session end. */
+    offer(next: Token): void {
+      const wanted = token ? isNewer(next, token) : next.obtainedAt > endedAt;
+      if (wanted) hold(next);
+    },
+    /** This tab's own refresh answered: its token replaces whatever is held. */
+    accept: hold,
+    /**
+     * A token from a login (`setTokens`, `login`). Without a session, or for another user (JWT `sub`),
+     * it starts an era: what was under way before it is not acted on, so nothing is replayed as the
+     * new user. For the same user it is a new token for the session (its 401s replay with it).
+     */
+    login(next: Token): void {
+      const sameUser = token !== undefined && readClaims(token.accessToken).sub === readClaims(next.accessToken).sub;
+      if (!authenticated() || !sameUser) era++;
+      hold(next);
+    },
+    /** Ends the session here (never broadcasts: the caller decides whether the other tabs must hear it). */
+    end(reason: SessionEndReason, refused?: Refusal): void {
+      const wasAuthenticated = authenticated();
+      endedAt = clock.now();
+      token = undefined;
+      era++;
+      // Without a session (a cookie refused at start-up) the waiting requests just go out without a token.
+      if (wasAuthenticated || reason === 'logout') abortPending(reason);
+      observable.set(refused ? { status: 'anonymous', refused } : { status: 'anonymous' });
+      if (wasAuthenticated) observable.emit(refused ? { type: 'session:end', reason, refused } : { type: 'session:end', reason });
+    },
+    /** A controller for one request or wait, aborted with `SessionEndedError` if the session ends first. */
+    enlist(): AbortController {
+      const controller = new AbortController();
+      pending.add(controller);
+      return controller;
+    },
+    release: (controller: AbortController) => void pending.delete(controller),
+    abortPending,
+    /** Calls `fn` with every token this tab takes from now on; returns the undo. */
+    onToken(fn: (token: Token) => void): () => void {
+      arrivals.add(fn);
+      return () => void arrivals.delete(fn);
+    },
+  };
+}

@@ -145,8 +145,8 @@ describe('tab messages', () => {
     const hang = (input: RequestInfo | URL, init?: RequestInit) =>
       new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
     const c = tab({ fetch: hang as typeof fetch });
-    await sleep(150); // c adopts the peers' token without any fetch
-    expect(c.getState().status).toBe('authenticated');
+    // Outside a page start-up begins when asked; c adopts the peers' token without any fetch.
+    expect((await c.ready).status).toBe('authenticated');
     const pending = Array.from({ length: 5 }, () => c(`${api.url}/api/me`).catch((e: unknown) => e));
     await sleep(10);
     await a.logout();

@@ -3,7 +3,7 @@
  * a 401 in hand) must not undo a logout or a login, and no request is replayed as another user.
  */
 import { describe, expect, it } from 'vitest';
-import { createAuthFetch, isSessionEndedError, type AuthFetchOptions } from '../../src/index.js';
+import { createAuthFetch, isRefreshError, isSessionEndedError, type AuthFetchOptions } from '../../src/index.js';
 import { jwtFor } from '../helpers/jwt.js';
 
 const API = 'https://api.test';
@@ -53,9 +53,23 @@ describe('eras', () => {
 
   it('a start-up refresh that failed, then is refused: the waiting request still goes out, without a token', async () => {
     const api = manualFetch();
-    const authFetch = make(api.fetch);
-    (await api.next('/auth/refresh')).answer(new Response(null, { status: 503 }));
-    expect((await authFetch.ready).status).toBe('unknown');
+    // A short timeout: the retries of the 503 come within a few ms.
+    const authFetch = make(api.fetch, { refreshTimeoutMs: 64 });
+    let settled = false;
+    const ready = authFetch.ready.finally(() => {
+      settled = true;
+    });
+    while (!settled) {
+      const retry = await api.next('/auth/refresh').catch(() => undefined);
+      retry?.answer(new Response(null, { status: 503 }));
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    expect((await ready).status).toBe('unknown');
+    api.calls.length = 0; // an attempt cut off by the timeout (this fake fetch ignores its signal)
+    // During the cooldown after the failure a request that needs a token fails at once, sending nothing.
+    expect(isRefreshError(await authFetch(`${API}/public`).catch((e: unknown) => e))).toBe(true);
+    expect(api.calls.map((c) => c.url)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 1_050));
     const request = authFetch(`${API}/public`);
     (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
     const call = await api.next('/public');

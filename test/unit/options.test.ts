@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetchOptions } from '../../src/index.js';
-import { clockSkew, isStale, toToken } from '../../src/token.js';
+import { createClock } from '../../src/clock.js';
+import { isStale, toToken } from '../../src/token.js';
 
 const offline = async () => new Response(null, { status: 401 });
 const make = (options: Record<string, unknown>) => () =>
@@ -82,14 +83,25 @@ describe('options are validated at creation', () => {
 });
 
 describe('token timing', () => {
-  it('clockSkew leaves a correct clock alone and corrects only what the evidence proves', () => {
+  it('the clock leaves a correct clock alone and corrects only what the evidence proves', () => {
+    const skewAfter = (...sightings: Array<[server: number, sentAt: number, receivedAt: number]>) => {
+      const clock = createClock(() => 0);
+      for (const [server, sentAt, receivedAt] of sightings) clock.observe(server, sentAt, receivedAt);
+      return clock.skew();
+    };
     // Server time 10:00:00.000-.999, request took 50 ms: consistent with no skew.
-    expect(clockSkew(10_000, 10_200, 10_250)).toBe(0);
-    expect(clockSkew(10_000, 9_950, 10_999)).toBe(0);
+    expect(skewAfter([10_000, 10_200, 10_250])).toBe(0);
+    expect(skewAfter([10_000, 9_950, 10_999])).toBe(0);
     // Server second starts after we received the answer: it is ahead by at least that.
-    expect(clockSkew(20_000, 10_000, 10_050)).toBe(9_950);
+    expect(skewAfter([20_000, 10_000, 10_050])).toBe(9_950);
     // Server second ended before we sent: it is behind by at least that.
-    expect(clockSkew(5_000, 10_000, 10_050)).toBe(-4_000);
+    expect(skewAfter([5_000, 10_000, 10_050])).toBe(-4_000);
+    // Every sighting narrows the range: ahead by 9,950 to 10,950 ms, then by 10,400 to 11,400 ms.
+    expect(skewAfter([20_000, 10_000, 10_050], [20_000, 9_600, 9_600])).toBe(10_400);
+    // A sighting outside the range means a clock was set: start over from it.
+    expect(skewAfter([20_000, 10_000, 10_050], [10_000, 10_000, 10_050])).toBe(0);
+    // Not a time: ignored.
+    expect(skewAfter([NaN, 0, 0])).toBe(0);
   });
 
   it('isStale uses min(leeway, half the lifetime)', () => {
@@ -100,8 +112,9 @@ describe('token timing', () => {
   });
 
   it('toToken falls back to expiresIn and tolerates garbage', () => {
-    expect(toToken({ accessToken: 'not.a.jwt', expiresIn: 10, sentAt: 1000, receivedAt: 1200 }).expiresAt).toBe(11_000);
-    expect(toToken({ accessToken: 'a.%%%.c', sentAt: 0, receivedAt: 0 }).expiresAt).toBeUndefined();
-    expect(toToken({ accessToken: 'a.bnVsbA.c', sentAt: 0, receivedAt: 0 }).exp).toBeUndefined(); // payload "null"
+    const clock = createClock(() => 0);
+    expect(toToken({ accessToken: 'not.a.jwt', expiresIn: 10, sentAt: 1000, receivedAt: 1200 }, clock).expiresAt).toBe(11_000);
+    expect(toToken({ accessToken: 'a.%%%.c', sentAt: 0, receivedAt: 0 }, clock).expiresAt).toBeUndefined();
+    expect(toToken({ accessToken: 'a.bnVsbA.c', sentAt: 0, receivedAt: 0 }, clock).exp).toBeUndefined(); // payload "null"
   });
 });

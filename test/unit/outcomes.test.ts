@@ -24,7 +24,7 @@ describe('refresh outcomes', () => {
 
   it('a network failure during refresh keeps the session and rejects waiting requests with RefreshError', async () => {
     const api = fakeApi({ ttl: 60 });
-    const authFetch = setup(api);
+    const authFetch = setup(api, { refreshTimeoutMs: 160 }); // its retries come within a few ms
     await authFetch.ready;
     api.clock.now += 61_000; // expired: nothing valid to fall back on
     api.state.refresh = 'network';
@@ -33,8 +33,9 @@ describe('refresh outcomes', () => {
     expect(isRefreshError(error)).toBe(true);
     expect((error as RefreshError).cause).toBeInstanceOf(TypeError);
     expect(authFetch.getState().status).toBe('authenticated');
-    // The next request may try again, and succeeds once the network is back.
+    // The next request after the cooldown tries again, and succeeds once the network is back.
     api.state.refresh = 'ok';
+    await new Promise((r) => setTimeout(r, 1_050)); // the cooldown after a failed refresh
     expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
   });
 

@@ -28,9 +28,10 @@ describe('start-up', () => {
 
   it('stays unknown when the refresh endpoint is unreachable, and tries again on the next request', async () => {
     const api = fakeApi({ refresh: 'network' });
-    const authFetch = setup(api);
+    const authFetch = setup(api, { refreshTimeoutMs: 160 }); // its retries come within a few ms
     expect((await authFetch.ready).status).toBe('unknown');
     api.state.refresh = 'ok';
+    await new Promise((r) => setTimeout(r, 1_050)); // the cooldown after a failed refresh
     expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
     expect(authFetch.getState().status).toBe('authenticated');
   });
