@@ -3,6 +3,7 @@ import { openChannel } from './channel.js';
 import { createClock } from './clock.js';
 import { LogoutError, SessionEndedError } from './errors.js';
 import { createLock } from './lock.js';
+import { createMisconfigurationReport } from './misconfiguration.js';
 import { createObservable, type AuthEvent, type SessionState } from './observable.js';
 import { normalizeOptions, type AuthFetchOptions } from './options.js';
 import { createOrigins } from './origins.js';
@@ -53,7 +54,12 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const scope = [app, ...origins.trusted].join(' ');
   const channel = openChannel(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope);
   const lock = createLock(channel, `auth-fetch ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
-  const call = () => callRefresh(config, origins.refreshUrl, clock);
+  const misconfiguration = createMisconfigurationReport(origins.refreshUrl);
+  const call = async () => {
+    const outcome = await callRefresh(config, origins.refreshUrl, clock);
+    misconfiguration.look(outcome);
+    return outcome;
+  };
   const refresher = createRefresher({ config, session, observable, channel, lock, call });
   const startup = createStartup({ session, observable, channel, lock, refresher, peerTimeoutMs, sessionHint: config.sessionHint });
   const send = createPipeline({ config, clock, session, observable, origins, refresher, ready: startup.ready, startupSettled: startup.settled });
@@ -68,6 +74,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
 
   const startSession = (token: Token) => {
     session.login(token);
+    misconfiguration.loggedIn();
     channel?.post({ t: 'login', token });
   };
 
