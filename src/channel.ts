@@ -81,6 +81,8 @@ export function openChannel(name: string | false, scope: string): Channel | unde
   const self = randomId();
   const listeners = new Set<(message: Received) => void>();
   const peers = new Set<string>();
+  /** Queries waiting for answers, ended at once by close(). */
+  const asking = new Set<() => void>();
   let closed = false;
 
   channel.onmessage = (event: MessageEvent) => {
@@ -113,8 +115,10 @@ export function openChannel(name: string | false, scope: string): Channel | unde
         const done = () => {
           clearTimeout(timer);
           off();
+          asking.delete(done);
           resolve();
         };
+        asking.add(done);
         const timer = setTimeout(() => {
           // Silent peers are forgotten until they speak again: a closed or crashed tab would
           // otherwise cost every later query the whole timeout.
@@ -133,6 +137,7 @@ export function openChannel(name: string | false, scope: string): Channel | unde
       sayBye();
       globalThis.removeEventListener?.('pagehide', sayBye);
       closed = true;
+      for (const done of [...asking]) done();
       listeners.clear();
       channel.close();
     },

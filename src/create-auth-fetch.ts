@@ -55,8 +55,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const channel = openChannel(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope);
   const lock = createLock(channel, `auth-fetch ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
   const misconfiguration = createMisconfigurationReport(origins.refreshUrl);
-  const call = async () => {
-    const outcome = await callRefresh(config, origins.refreshUrl, clock);
+  const call = async (closing: AbortSignal) => {
+    const outcome = await callRefresh(config, origins.refreshUrl, clock, closing);
     misconfiguration.look(outcome);
     return outcome;
   };
@@ -127,12 +127,13 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     dispose: {
       value() {
         disposed = true;
+        observable.clear(); // nothing is reported after dispose()
+        session.abortPending('disposed');
+        refresher.dispose();
         stopWatching();
         leaveTabs();
         channel?.close();
         lock.close();
-        session.abortPending('disposed');
-        observable.clear();
       },
     },
   }) as AuthFetch;

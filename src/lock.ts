@@ -11,7 +11,7 @@
  * - Without a channel: a tab on its own.
  */
 import { randomId, type Channel } from './channel.js';
-import { sleep, within } from './wait.js';
+import { sleep } from './wait.js';
 
 /** What a task learns when its turn comes. */
 export interface Turn {
@@ -136,7 +136,7 @@ function claims(channel: Channel, claimLifetimeMs: number, peerTimeoutMs: number
       channel.post({ t: 'claim', at });
       try {
         // Give rivals' claims of the same moment time to arrive.
-        await within(sleep(peerTimeoutMs / 2), signal);
+        await sleep(peerTimeoutMs / 2, signal);
         const queued = ahead(at) !== undefined;
         for (;;) {
           await turn(at, signal);

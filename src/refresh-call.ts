@@ -7,7 +7,7 @@ import { parseDate, type Clock } from './clock.js';
 import { RefreshError } from './errors.js';
 import { show, type Config } from './options.js';
 import { isBearerToken, isExpiresIn, toToken, type Token } from './token.js';
-import { sleep, within } from './wait.js';
+import { follow, sleep, within } from './wait.js';
 
 /** Why the server refused: its status and its error code (RFC 6750 `error`, OAuth's `invalid_grant`…). */
 export interface Refusal {
@@ -90,16 +90,24 @@ async function attempt(config: Config, url: URL | undefined, clock: Clock, signa
   return { kind: 'ok', source: 'network', token: toToken({ accessToken, expiresIn, sentAt, receivedAt: clock.now() }, clock) };
 }
 
-export async function callRefresh(config: Config, url: URL | undefined, clock: Clock): Promise<RefreshOutcome> {
+/** One refresh call, retries included, within `refreshTimeoutMs`; `closing` cuts it short (`dispose()`). */
+export async function callRefresh(config: Config, url: URL | undefined, clock: Clock, closing: AbortSignal): Promise<RefreshOutcome> {
   const { refreshTimeoutMs } = config;
   // One timeout for the whole call, retries included: a hung endpoint holds the refresh lock of every tab.
-  const signal = AbortSignal.timeout(refreshTimeoutMs);
-  const deadline = Date.now() + refreshTimeoutMs;
-  for (let retry = 0; ; retry++) {
-    const outcome = await attempt(config, url, clock, signal);
-    if (outcome.kind !== 'transient') return outcome;
-    const delay = backoff(retry, refreshTimeoutMs);
-    if (retry === MAX_RETRIES || Date.now() + delay >= deadline) return { kind: 'failed', error: outcome.error };
-    await sleep(delay);
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(new DOMException('refresh timed out', 'TimeoutError')), refreshTimeoutMs);
+  const unfollow = follow(deadline, closing);
+  const end = Date.now() + refreshTimeoutMs;
+  try {
+    for (let retry = 0; ; retry++) {
+      const outcome = await attempt(config, url, clock, deadline.signal);
+      if (outcome.kind !== 'transient') return outcome;
+      const delay = backoff(retry, refreshTimeoutMs);
+      if (retry === MAX_RETRIES || Date.now() + delay >= end) return { kind: 'failed', error: outcome.error };
+      await sleep(delay, deadline.signal).catch(() => {});
+    }
+  } finally {
+    clearTimeout(timer);
+    unfollow();
   }
 }

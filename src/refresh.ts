@@ -20,8 +20,8 @@ interface Parts {
   observable: Observable;
   channel: Channel | undefined;
   lock: Lock;
-  /** One call to the refresh endpoint, retries of transient failures included. */
-  call(): Promise<RefreshOutcome>;
+  /** One call to the refresh endpoint, retries of transient failures included; `closing` cuts it short. */
+  call(closing: AbortSignal): Promise<RefreshOutcome>;
 }
 
 const REJECTED: RefreshOutcome = { kind: 'rejected', status: undefined, code: undefined };
@@ -64,6 +64,8 @@ export function createRefresher({ config, session, observable, channel, lock, ca
   // Any new token, ours or a peer's, means the endpoint works again.
   session.onToken(() => cooldown.reset());
   let inflight: { era: number; outcome: Promise<RefreshOutcome> } | undefined;
+  /** Aborted by `dispose()`: every wait and call under way ends, and leaves no timer behind. */
+  const closing = new AbortController();
   /** The longest a caller waits for a refresh: the holder's call, then asking the peers patiently in our turn, and our own call. */
   const budgetMs = config.refreshTimeoutMs + (1 + QUEUED_PATIENCE) * config.peerTimeoutMs;
 
@@ -91,7 +93,7 @@ export function createRefresher({ config, session, observable, channel, lock, ca
     if (replaces(current)) return ok(current);
     // A peer's refresh failed while we queued (its outage message came before its answer).
     if (reason !== 'manual' && cooldown.active()) return { kind: 'failed', error: cooldown.error() };
-    const outcome = await call();
+    const outcome = await call(closing.signal);
     if (session.era() !== era) return superseded();
     if (outcome.kind === 'ok') {
       session.accept(outcome.token);
@@ -116,9 +118,12 @@ export function createRefresher({ config, session, observable, channel, lock, ca
       const finish = (outcome: RefreshOutcome) => {
         clearTimeout(timer);
         stopListening();
+        closing.signal.removeEventListener('abort', close);
         stop.abort(); // leaves the lock queue if still in it
         settle(outcome);
       };
+      const close = () => finish({ kind: 'failed', error: new RefreshError('Refresh abandoned: the instance was disposed') });
+      closing.signal.addEventListener('abort', close);
       const stopListening = session.onToken((token) => {
         if (replaces(token)) finish(ok(token));
       });
@@ -167,5 +172,6 @@ export function createRefresher({ config, session, observable, channel, lock, ca
     },
     /** Another tab's refresh failed: wait as long as it does. */
     heardOutage: (until: number) => cooldown.heard(until),
+    dispose: () => closing.abort(),
   };
 }

@@ -1,6 +1,20 @@
 /** Waiting: for a while, or for a promise until a signal ends the wait. */
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Waits `ms`; with a signal, rejects with its reason as soon as it aborts and leaves no timer behind. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
 
 /** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
 export function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
