@@ -1,7 +1,8 @@
 /** Composition: the callable `authFetch` and its members, over the session, refresh, pipeline and tab modules. */
+import { callLogin, callLogout, checkedTokens, type Tokens } from './auth-calls.js';
 import { openChannel } from './channel.js';
 import { createClock } from './clock.js';
-import { LogoutError, SessionEndedError } from './errors.js';
+import { SessionEndedError } from './errors.js';
 import { createLock } from './lock.js';
 import { createMisconfigurationReport } from './misconfiguration.js';
 import { createObservable, type AuthEvent, type SessionState } from './observable.js';
@@ -11,23 +12,22 @@ import { createPipeline } from './pipeline.js';
 import { callRefresh } from './refresh-call.js';
 import { createRefresher } from './refresh.js';
 import { createSession } from './session.js';
-import type { Token } from './token.js';
 import { createStartup } from './startup.js';
 import { joinTabs } from './tabs.js';
-import { callLogin, checkedTokens, type Tokens } from './login.js';
-import { within } from './wait.js';
+import type { Token } from './token.js';
 import { onReturn } from './visibility.js';
+import { within } from './wait.js';
 
 export interface AuthFetch {
   /** `fetch`, with the access token attached to trusted origins, refreshed and replayed as needed. */
   (input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  /** Starts a session with the token a login returned (the refresh token is the server's cookie). */
-  setTokens(tokens: Tokens): void;
   /**
    * POSTs a login (`init` as for fetch: body, headers…) with the configured `credentials`, checks the
    * answer, starts the session in every tab and resolves to the parsed body. Rejects with `LoginError`.
    */
   login(url: string | URL, init?: RequestInit): Promise<unknown>;
+  /** Starts a session with the token your own login call returned (the refresh token is the server's cookie). */
+  setTokens(tokens: Tokens): void;
   /** Forces a refresh (joining one already running, here or in another tab); resolves to the new access token. */
   refresh(): Promise<string>;
   /** Ends the session in every tab at once, aborts pending requests, then tells the server. */
@@ -38,7 +38,7 @@ export interface AuthFetch {
   /** Svelte-store contract: `fn` gets the state now and on every change. */
   subscribe(fn: (state: SessionState) => void): () => void;
   on(fn: (event: AuthEvent) => void): () => void;
-  /** Closes the tab channel, releases its locks and listeners, aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
+  /** Closes the tab channel, releases its locks, timers and listeners, aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
   dispose(): void;
 }
 
@@ -72,69 +72,55 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   // In a page the session is looked up at once; elsewhere (SSR, Node, workers) nothing is sent until asked.
   if (globalThis.document) void startup.ready();
 
+  let disposed = false;
+  const alive = () => {
+    if (disposed) throw new SessionEndedError('disposed');
+  };
   const startSession = (token: Token) => {
     session.login(token);
     misconfiguration.loggedIn();
     channel?.post({ t: 'login', token });
   };
 
-  let disposed = false;
-  const authFetch = (input: RequestInfo | URL, init?: RequestInit): Promise<Response> =>
-    disposed ? Promise.reject(new SessionEndedError('disposed')) : send(input, init);
-
-  return Object.defineProperties(authFetch, {
-    ready: { get: startup.ready, enumerable: true },
-    getState: { value: observable.get },
-    subscribe: { value: observable.subscribe },
-    on: { value: observable.on },
-    setTokens: {
-      value: (tokens: Tokens) => startSession(checkedTokens(tokens, clock)),
+  const members = {
+    getState: observable.get,
+    subscribe: observable.subscribe,
+    on: observable.on,
+    setTokens: (tokens: Tokens) => startSession(checkedTokens(tokens, clock)),
+    async login(url: string | URL, init?: RequestInit) {
+      alive();
+      const { body, token } = await callLogin(config, clock, url, init);
+      startSession(token);
+      return body;
     },
-    login: {
-      async value(url: string | URL, init?: RequestInit) {
-        if (disposed) throw new SessionEndedError('disposed');
-        const { body, token } = await callLogin(config, clock, url, init);
-        startSession(token);
-        return body;
-      },
+    async refresh() {
+      alive();
+      const controller = session.enlist();
+      const outcome = await within(refresher.refresh('manual'), controller.signal).finally(() => session.release(controller));
+      if (outcome.kind === 'ok') return outcome.token.accessToken;
+      if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
+      throw outcome.error;
     },
-    refresh: {
-      async value() {
-        if (disposed) throw new SessionEndedError('disposed');
-        const controller = session.enlist();
-        const outcome = await within(refresher.refresh('manual'), controller.signal).finally(() => session.release(controller));
-        if (outcome.kind === 'ok') return outcome.token.accessToken;
-        if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
-        throw outcome.error;
-      },
+    async logout() {
+      session.end('logout');
+      channel?.post({ t: 'end' });
+      const url = origins.logoutUrl ?? config.logout;
+      if (url) await callLogout(config, url);
     },
-    logout: {
-      async value() {
-        session.end('logout');
-        channel?.post({ t: 'end' });
-        const url = origins.logoutUrl ?? config.logout;
-        if (!url) return;
-        let response: Response;
-        try {
-          // Bounded like a refresh: browsers give fetch no timeout of their own.
-          response = await config.fetch(url, { method: 'POST', credentials: config.credentials, signal: AbortSignal.timeout(refreshTimeoutMs) });
-        } catch (cause) {
-          throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
-        }
-        if (!response.ok) throw new LogoutError(`Logout failed: ${response.status} from ${String(url)}`, { status: response.status });
-      },
+    dispose() {
+      disposed = true;
+      observable.clear(); // nothing is reported after dispose()
+      session.abortPending('disposed');
+      refresher.dispose();
+      stopWatching();
+      leaveTabs();
+      channel?.close();
+      lock.close();
     },
-    dispose: {
-      value() {
-        disposed = true;
-        observable.clear(); // nothing is reported after dispose()
-        session.abortPending('disposed');
-        refresher.dispose();
-        stopWatching();
-        leaveTabs();
-        channel?.close();
-        lock.close();
-      },
-    },
-  }) as AuthFetch;
+  };
+  const authFetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    alive();
+    return send(input, init);
+  };
+  return Object.defineProperty(Object.assign(authFetch, members), 'ready', { get: startup.ready, enumerable: true }) as AuthFetch;
 }

@@ -1,5 +1,5 @@
 export { createAuthFetch, type AuthFetch } from './create-auth-fetch.js';
-export type { Tokens } from './login.js';
+export type { Tokens } from './auth-calls.js';
 export type { AuthFetchOptions, IdempotencyOptions, RefreshResult } from './options.js';
 export type { AuthEvent, Refusal, RefreshReason, SessionState } from './observable.js';
 export type { Claims } from './token.js';

@@ -1,6 +1,6 @@
-/** Starting a session: the tokens a login returned, checked on arrival, and the login call itself. */
+/** The calls that start and end a session on the server (login, logout), and the tokens a login returns, checked on arrival. */
 import type { Clock } from './clock.js';
-import { LoginError } from './errors.js';
+import { LoginError, LogoutError } from './errors.js';
 import { show, type Config } from './options.js';
 import { errorCode } from './refresh-call.js';
 import { isBearerToken, isExpiresIn, toToken, type Token } from './token.js';
@@ -59,4 +59,15 @@ export async function callLogin(config: Config, clock: Clock, url: string | URL,
     // Not the server's token in the message: only what was wrong with it.
     throw new LoginError(`Login answer unusable: ${(error as Error).message}`, { status });
   }
+}
+
+/** POSTs the logout URL once, bounded like a refresh (browsers give fetch no timeout of their own). */
+export async function callLogout(config: Config, url: string | URL): Promise<void> {
+  let response: Response;
+  try {
+    response = await config.fetch(url, { method: 'POST', credentials: config.credentials, signal: AbortSignal.timeout(config.refreshTimeoutMs) });
+  } catch (cause) {
+    throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
+  }
+  if (!response.ok) throw new LogoutError(`Logout failed: ${response.status} from ${String(url)}`, { status: response.status });
 }
