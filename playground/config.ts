@@ -1,4 +1,4 @@
-import type { Store } from './store.js';
+import type { Store } from './store/store.js';
 
 /**
  * Options of the reference server: the `start()` options, their defaults, and the one function

@@ -1,6 +1,6 @@
 import { ConfigError, optionsFromEnv } from './config.js';
 import { start } from './server.js';
-import type { Store } from './store.js';
+import type { Store } from './store/store.js';
 
 /**
  * `npm run playground`: reads the configuration from the environment (HOST, PORT, ACCESS_TTL,
@@ -11,7 +11,7 @@ import type { Store } from './store.js';
 async function openStore(redisUrl: string | undefined): Promise<Store | undefined> {
   if (redisUrl === undefined) return undefined;
   // Loaded only when asked for, so the in-memory playground never loads the Redis client.
-  const { connectRedisStore } = await import('./redis-store.js');
+  const { connectRedisStore } = await import('./store/redis-store.js');
   return connectRedisStore(redisUrl, { log: (line) => console.log(line) });
 }
 

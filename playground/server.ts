@@ -1,16 +1,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore } from './memory-store.js';
+import { createMemoryStore } from './store/memory-store.js';
 import { resolveOptions, type StartOptions } from './config.js';
-import { login, logout, refresh } from './auth-routes.js';
-import { createPost, listPosts, me } from './api-routes.js';
+import { login, logout, refresh } from './auth/routes.js';
+import { createPost, listPosts, me } from './api/routes.js';
 import type { Handler, ServerContext } from './context.js';
-import { createOriginPolicy } from './cors.js';
-import { HttpError, sendError } from './http.js';
-import { serveStatic } from './static.js';
+import { createOriginPolicy } from './http/cors.js';
+import { HttpError, sendError } from './http/messages.js';
+import { serveStatic } from './http/static.js';
 import { countRequest, createStats, type ServerStats } from './stats.js';
-import { StoreUnavailableError } from './store.js';
-import { createTokenKit, randomSecret } from './tokens.js';
+import { StoreUnavailableError } from './store/store.js';
+import { createTokenKit, randomSecret } from './auth/tokens.js';
 
 /**
  * The reference server: plain `node:http`, one routing table, `start()` → `{ url, close, stats }`.
@@ -19,7 +19,7 @@ import { createTokenKit, randomSecret } from './tokens.js';
 
 export type { StartOptions } from './config.js';
 export type { ServerStats } from './stats.js';
-export type { Store } from './store.js';
+export type { Store } from './store/store.js';
 
 export interface RunningServer {
   url: string;

@@ -35,7 +35,7 @@ import {
   waitReady,
   type DemoResult,
   type DemoSnapshot,
-} from '../test/helpers/browser';
+} from '../harness/browser';
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, openTab, served, snapshot, startForeignServer, waitForStatus, type ForeignServer } from '../helpers/browser';
+import { ROOT, openTab, served, snapshot, startForeignServer, waitForStatus, type ForeignServer } from '../../harness/browser';
 import { REFRESH, expectClean, pastIssueSecond, tokenOf, useBrowserSuite } from '../helpers/browser-suite';
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openTab, served, snapshot, waitForStatus, type Tab } from '../helpers/browser';
+import { openTab, served, snapshot, waitForStatus, type Tab } from '../../harness/browser';
 import {
   REFRESH,
   claimsOf,

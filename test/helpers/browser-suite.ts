@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { start } from '../../playground/server';
-import { ensureLibraryBuilt, launchChromium, openTab, waitForStatus, type Tab } from './browser';
+import { ensureLibraryBuilt, launchChromium, openTab, waitForStatus, type Tab } from '../../harness/browser';
 
 export type Server = Awaited<ReturnType<typeof start>>;
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from '../../playground/refresh-cookie';
+import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from '../../playground/auth/refresh-cookie';
 
 /**
  * The cookie attributes over HTTPS, checked on the functions directly: the test server speaks

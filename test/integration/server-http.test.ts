@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { resolveStaticPath } from '../../playground/static';
+import { resolveStaticPath } from '../../playground/http/static';
 import { loggedIn, startServer } from '../helpers/server-client';
 
 /** A raw request, so paths reach the server exactly as written (fetch would normalise `..`). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../playground/memory-store';
-import type { Store } from '../../playground/store';
+import { createMemoryStore } from '../../playground/store/memory-store';
+import type { Store } from '../../playground/store/store';
 import { loggedIn, startServer } from '../helpers/server-client';
 
 /** The IETF Idempotency-Key draft on POST /api/posts. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Handler, ServerContext } from './context.js';
-import { injectRefreshFault } from './faults.js';
-import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from './http.js';
+import type { Handler, ServerContext } from '../context.js';
+import { injectRefreshFault } from '../http/faults.js';
+import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from '../http/messages.js';
 import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './refresh-cookie.js';
-import { securityEvent } from './stats.js';
+import { securityEvent } from '../stats.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
 import { verifyPassword } from './users.js';
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IDEMPOTENCY_TTL_MS } from './config.js';
-import type { ServerContext } from './context.js';
-import { REPLAY_HEADER } from './cors.js';
-import { HttpError, badRequest, sendRawJson } from './http.js';
-import type { StoredResponse } from './store.js';
+import { IDEMPOTENCY_TTL_MS } from '../config.js';
+import type { ServerContext } from '../context.js';
+import { REPLAY_HEADER } from '../http/cors.js';
+import { HttpError, badRequest, sendRawJson } from '../http/messages.js';
+import type { StoredResponse } from '../store/store.js';
 
 /**
  * `Idempotency-Key` for unsafe requests, after the IETF draft "The Idempotency-Key HTTP Header

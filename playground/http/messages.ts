@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { MAX_BODY_BYTES } from './config.js';
+import { MAX_BODY_BYTES } from '../config.js';
 
 /**
  * Small HTTP helpers shared by the handlers. Every error leaves as JSON `{ error, message }`

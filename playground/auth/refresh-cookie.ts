@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { isHttps, parseCookies } from './http.js';
+import { isHttps, parseCookies } from '../http/messages.js';
 
 /**
  * The refresh-token cookie. `HttpOnly` keeps it away from page scripts, `SameSite=Strict` keeps
