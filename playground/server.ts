@@ -6,7 +6,7 @@ import { login, logout, refresh } from './auth/routes.js';
 import { createPost, listPosts, me } from './api/routes.js';
 import type { Handler, ServerContext } from './context.js';
 import { createOriginPolicy } from './http/cors.js';
-import { HttpError, sendError } from './http/messages.js';
+import { HttpError, badRequest, sendError } from './http/messages.js';
 import { serveStatic } from './http/static.js';
 import { countRequest, createStats, type ServerStats } from './stats.js';
 import { StoreUnavailableError } from './store/store.js';
@@ -37,9 +37,21 @@ const ROUTES: Record<string, Handler> = {
 };
 const ROUTED_PATHS = new Set(Object.keys(ROUTES).map((key) => key.split(' ')[1]));
 
+/**
+ * The path of the request-target (RFC 9112 §3.2). Node's parser lets through absolute forms that
+ * the URL parser rejects, such as `http://[::1`: that is the client's mistake, a 400, not a 500.
+ */
+function targetPath(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://placeholder').pathname;
+  } catch {
+    throw badRequest('The request-target is not a valid URL');
+  }
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const method = req.method ?? 'GET';
-  const { pathname } = new URL(req.url ?? '/', 'http://placeholder');
+  const pathname = targetPath(req);
   for (const [name, value] of Object.entries(ctx.origins.corsHeaders(req))) res.setHeader(name, value as string);
 
   const key = `${method} ${pathname}`;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { resolveStaticPath } from '../../playground/http/static';
-import { loggedIn, startServer } from '../helpers/server-client';
+import { loggedIn, rawExchange, startServer } from '../helpers/server-client';
 
 /** A raw request, so paths reach the server exactly as written (fetch would normalise `..`). */
 function rawGet(url: string, path: string): Promise<{ status: number; body: string; type: string | undefined }> {
@@ -66,6 +66,17 @@ describe('reference server: HTTP hygiene', () => {
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(text).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('answers a request-target the URL parser rejects with 400, and logs no internal error', async () => {
+    const lines: string[] = [];
+    const { url } = await startServer({ log: (line) => lines.push(line) });
+    const res = await rawExchange(url, ['GET http://[::1 HTTP/1.1', 'Host: 127.0.0.1']);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: 'bad_request', message: expect.any(String) });
+    expect(lines.join('\n')).not.toMatch(/internal error|\n\s+at /);
+    // The server is still fine.
+    expect((await fetch(`${url}/api/me`)).status).toBe(401);
   });
 
   it.each([
