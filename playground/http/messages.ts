@@ -104,18 +104,6 @@ export function requiredString(body: Record<string, unknown>, field: string, max
   return value;
 }
 
-/** Cookie header → name/value map (RFC 6265 §5.4); the first occurrence of a name wins. */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (name && !cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
-  }
-  return cookies;
-}
-
 export function isHttps(req: IncomingMessage): boolean {
   // Only a TLS socket counts: X-Forwarded-Proto is spoofable unless a trusted proxy sets it.
   return 'encrypted' in req.socket && req.socket.encrypted === true;
