@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createMemoryStore } from './store/memory-store.js';
-import { resolveOptions, type StartOptions } from './config.js';
+import { ConfigError, resolveOptions, type StartOptions, type TlsFiles } from './config.js';
 import { login, logout, refresh } from './auth/routes.js';
 import { createPost, listPosts, me } from './api/routes.js';
 import type { Handler, ServerContext } from './context.js';
@@ -102,27 +103,40 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 }
 
 /** The origins a browser may show for this server: loopback answers to both names. */
-function ownOrigins(host: string, port: number): string[] {
-  if (host === '::1') return [`http://[::1]:${port}`, `http://localhost:${port}`];
+function ownOrigins(scheme: 'http' | 'https', host: string, port: number): string[] {
+  if (host === '::1') return [`${scheme}://[::1]:${port}`, `${scheme}://localhost:${port}`];
   if (host === '127.0.0.1' || host === 'localhost' || host === '0.0.0.0' || host === '::') {
-    return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+    return [`${scheme}://127.0.0.1:${port}`, `${scheme}://localhost:${port}`];
   }
-  return [`http://${host.includes(':') ? `[${host}]` : host}:${port}`];
+  return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`];
+}
+
+/** Plain HTTP, or HTTPS with TLS terminated here (then the session cookies get `Secure`). */
+function createHttpServer(tls: TlsFiles | undefined): Server {
+  if (tls === undefined) return createServer();
+  try {
+    return createTlsServer({ cert: tls.cert, key: tls.key });
+  } catch (error) {
+    // E.g. "key values mismatch": a start-up error for the operator, like any other bad option.
+    throw new ConfigError(`the TLS certificate and key cannot be used together: ${(error as Error).message}`);
+  }
 }
 
 export async function start(options: StartOptions = {}): Promise<RunningServer> {
   const resolved = resolveOptions(options);
+  const server = createHttpServer(resolved.tls);
   const store = options.store ?? createMemoryStore();
-  const server = createServer();
+  const scheme = resolved.tls ? 'https' : 'http';
   const address = await listen(server, resolved.port, resolved.host);
-  const [url = ''] = ownOrigins(resolved.host, address.port);
+  const origins = ownOrigins(scheme, resolved.host, address.port);
+  const [url = ''] = origins;
 
   const ctx: ServerContext = {
     options: resolved,
     store,
     stats: createStats(),
     tokens: createTokenKit(resolved.jwtSecret ?? randomSecret(), resolved.accessTtl),
-    origins: createOriginPolicy(resolved.allowedOrigins ?? ownOrigins(resolved.host, address.port)),
+    origins: createOriginPolicy(resolved.allowedOrigins ?? origins),
     log: options.log ?? (() => undefined),
   };
 
