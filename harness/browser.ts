@@ -1,14 +1,12 @@
 /**
- * Shared plumbing of the browser tests and the soak: Debian's Chromium through playwright-core (never
- * a downloaded browser), a fresh library build when `src/` is newer than `dist/`, tabs of the
- * playground page driven through its `window.demo` hook, and a "foreign" loopback origin that counts
- * the Authorization headers it is sent (it must never see one).
+ * Shared plumbing of the browser tests, the soak and the browser benchmark: Debian's Chromium
+ * through playwright-core (never a downloaded browser), tabs of the playground page driven through
+ * its `window.demo` hook, and a "foreign" loopback origin that counts the Authorization headers it
+ * is sent (it must never see one).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
@@ -27,25 +25,6 @@ export const CHROMIUM_ARGS = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * The playground serves `dist/index.js`. `npm test` builds it first; a direct
- * `vitest run --project browser` after editing `src/` would otherwise test a stale build.
- */
-export function ensureLibraryBuilt(): void {
-  const built = join(ROOT, 'dist/index.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** What `window.demo` (playground/public/app.js) exposes; only the parts the tests read. */

@@ -24,9 +24,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import { start } from '../playground/server';
+import { buildIfStale } from './build';
 import type { Page } from 'playwright-core';
 import {
-  ensureLibraryBuilt,
   launchChromium,
   openTab,
   snapshot,
@@ -121,7 +121,7 @@ function add(into: Record<string, number>, from: Record<string, number>): Record
 }
 
 async function main(): Promise<number> {
-  ensureLibraryBuilt();
+  buildIfStale();
   const foreign = await startForeignServer();
   const server = await start({
     port: 0,
