@@ -9,6 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+// The page's `window.demo` contract (it also declares `window.demo` for page.evaluate callbacks).
+import type { DemoSnapshot, Status } from '../playground/public/demo';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,82 +27,6 @@ export const CHROMIUM_ARGS = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
-
-/** What `window.demo` (playground/public/app.js) exposes; only the parts the tests read. */
-export interface DemoCounts {
-  requests: number;
-  inFlight: number;
-  settled: number;
-  ok: number;
-  httpErrors: number;
-  status401: number;
-  rejected: number;
-  refreshStarts: number;
-  refreshOwn: number;
-  refreshPeer: number;
-  refreshErrors: number;
-  replays: number;
-  tabMessages: number;
-  sessionStarts: number;
-  sessionEnds: number;
-  becameAnonymous: number;
-}
-
-export interface DemoResult {
-  method: string;
-  url: string;
-  ok: boolean;
-  status: number;
-  body?: unknown;
-  replayed?: boolean;
-  errorName?: string;
-  errorMessage?: string;
-  idempotencyKey?: string;
-}
-
-export interface DemoState {
-  status: 'unknown' | 'anonymous' | 'authenticated';
-  accessToken?: string;
-  expiresAt?: number;
-}
-
-export interface DemoSnapshot {
-  tabId: string;
-  status: DemoState['status'];
-  counts: DemoCounts;
-  statuses: Record<string, number>;
-  errorNames: Record<string, number>;
-}
-
-export interface Demo {
-  tabId: string;
-  isReady: boolean;
-  readyError: string | null;
-  ready: Promise<void>;
-  counts: DemoCounts;
-  events: Array<{ t: number; type: string; [key: string]: unknown }>;
-  stateChanges: Array<{ t: number; status: DemoState['status'] }>;
-  state(): DemoState;
-  status(): DemoState['status'];
-  snapshot(): DemoSnapshot;
-  request(input: string, init?: RequestInit): Promise<DemoResult>;
-  start(n: number, input: string, init?: RequestInit): number;
-  waitBatch(index: number): Promise<DemoResult[]>;
-  waitIdle(): Promise<void>;
-  login(username?: string, password?: string): Promise<{ ok: boolean; status: number }>;
-  me(): Promise<DemoResult>;
-  createPost(options?: { title?: string; key?: string | null }): Promise<DemoResult>;
-  burst(n?: number, path?: string): Promise<Record<string, unknown>>;
-  expireNow(): boolean;
-  logout(): Promise<{ ok: boolean; errorName?: string }>;
-  reset(): void;
-}
-
-declare global {
-  interface Window {
-    demo: Demo;
-  }
 }
 
 export interface Tab {
@@ -130,7 +56,7 @@ export async function waitReady(page: Page, timeout = 20_000): Promise<void> {
 }
 
 /** Waits (generously; a target, not an assertion) until the tab's session has `status`. */
-export async function waitForStatus(page: Page, status: DemoState['status'], timeout = 15_000): Promise<void> {
+export async function waitForStatus(page: Page, status: Status, timeout = 15_000): Promise<void> {
   await page.waitForFunction((s) => window.demo.status() === s, status, { timeout, polling: 50 });
 }
 

@@ -33,9 +33,8 @@ import {
   startForeignServer,
   waitForStatus,
   waitReady,
-  type DemoResult,
-  type DemoSnapshot,
 } from '../harness/browser';
+import type { DemoResult, DemoSnapshot } from '../playground/public/demo';
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

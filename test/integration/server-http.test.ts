@@ -116,7 +116,7 @@ describe('reference server: HTTP hygiene', () => {
 
   it('maps good paths inside their roots', () => {
     expect(resolveStaticPath('/')).toMatch(/playground\/public\/index\.html$/);
-    expect(resolveStaticPath('/app.js')).toMatch(/playground\/public\/app\.js$/);
+    expect(resolveStaticPath('/js/main.js')).toMatch(/playground\/public\/js\/main\.js$/);
     expect(resolveStaticPath('/lib/index.js')).toMatch(/\/dist\/index\.js$/);
     expect(() => resolveStaticPath('/lib/../../etc/passwd')).toThrow();
   });
