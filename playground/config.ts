@@ -32,14 +32,14 @@ export interface StartOptions {
    * Serve HTTPS with this PEM certificate chain and private key (TLS terminated in Node), so the
    * refresh cookie gets `Secure` and the `__Secure-` prefix. @default plain HTTP
    */
-  tls?: TlsFiles;
+  tls?: TlsPem;
   /** @default an in-memory store */
   store?: Store;
   /** @default silent */
   log?: (line: string) => void;
 }
 
-export interface TlsFiles {
+export interface TlsPem {
   cert: string | Buffer;
   key: string | Buffer;
 }
@@ -109,8 +109,8 @@ export function resolveOptions(options: StartOptions): ResolvedOptions {
   }
   if (resolved.tls !== undefined) {
     const { cert, key } = resolved.tls;
-    check(isPem(cert, 'CERTIFICATE'), 'tls.cert', 'a PEM certificate (-----BEGIN CERTIFICATE-----)', describe(cert));
-    check(isPem(key, 'PRIVATE KEY'), 'tls.key', 'a PEM private key (-----BEGIN … PRIVATE KEY-----)', describe(key));
+    check(isPem(cert, 'CERTIFICATE'), 'tls.cert', 'a PEM certificate (-----BEGIN CERTIFICATE-----)', describePem(cert));
+    check(isPem(key, 'PRIVATE KEY'), 'tls.key', 'a PEM private key (-----BEGIN … PRIVATE KEY-----)', describePem(key));
   }
   return resolved;
 }
@@ -120,7 +120,7 @@ const isPem = (value: unknown, label: string): boolean =>
   (typeof value === 'string' || Buffer.isBuffer(value)) && new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(value.toString());
 
 /** What a bad PEM value was, without quoting a private key into an error message. */
-const describe = (value: unknown): string =>
+const describePem = (value: unknown): string =>
   typeof value === 'string' || Buffer.isBuffer(value) ? `${value.length} bytes without a PEM block` : typeof value;
 
 function parseOrigin(value: string): string | undefined {
@@ -169,7 +169,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StartOptions & { redisUr
 }
 
 /** TLS_CERT and TLS_KEY name PEM files; both or neither. */
-function tlsFromFiles(certPath: string | undefined, keyPath: string | undefined): TlsFiles {
+function tlsFromFiles(certPath: string | undefined, keyPath: string | undefined): TlsPem {
   if (!certPath) throw new ConfigError('TLS_KEY is set without TLS_CERT; HTTPS needs both');
   if (!keyPath) throw new ConfigError('TLS_CERT is set without TLS_KEY; HTTPS needs both');
   return { cert: readPemFile('TLS_CERT', certPath), key: readPemFile('TLS_KEY', keyPath) };

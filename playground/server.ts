@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createMemoryStore } from './store/memory-store.js';
-import { ConfigError, resolveOptions, type StartOptions, type TlsFiles } from './config.js';
+import { ConfigError, resolveOptions, type StartOptions, type TlsPem } from './config.js';
 import { login, logout, refresh } from './auth/routes.js';
 import { createPost, listPosts, me } from './api/routes.js';
 import type { Handler, ServerContext } from './context.js';
@@ -112,7 +112,7 @@ function ownOrigins(scheme: 'http' | 'https', host: string, port: number): strin
 }
 
 /** Plain HTTP, or HTTPS with TLS terminated here (then the session cookies get `Secure`). */
-function createHttpServer(tls: TlsFiles | undefined): Server {
+function createHttpServer(tls: TlsPem | undefined): Server {
   if (tls === undefined) return createServer();
   try {
     return createTlsServer({ cert: tls.cert, key: tls.key });

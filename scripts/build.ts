@@ -35,10 +35,20 @@ export function isStale(): boolean {
   return statSync(STAMP).mtimeMs < newestInput;
 }
 
+/** A holder that has not written its pid this long after creating the lock died in between. */
+const PID_GRACE_MS = 5_000;
+
 function holderAlive(): boolean {
-  const pid = Number(readFileSync(LOCK, 'utf8'));
-  // An empty file is a lock being written this instant: its holder is alive.
-  if (!Number.isInteger(pid) || pid <= 0) return true;
+  let pid: number;
+  let createdAt: number;
+  try {
+    createdAt = statSync(LOCK).mtimeMs;
+    pid = Number(readFileSync(LOCK, 'utf8'));
+  } catch {
+    return false; // released between our attempt and this look: try again
+  }
+  // An empty lock is one being written this instant, unless it stayed empty.
+  if (!Number.isInteger(pid) || pid <= 0) return Date.now() - createdAt < PID_GRACE_MS;
   try {
     process.kill(pid, 0);
     return true;
@@ -67,7 +77,7 @@ function withLock<T>(work: () => T): T {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       if (!holderAlive()) {
-        unlinkSync(LOCK);
+        rmSync(LOCK, { force: true });
         continue;
       }
       if (Date.now() > deadline) throw new Error(`build: ${LOCK} is held by another build for over ${LOCK_WAIT_MS / 1000} s`);

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -98,5 +98,16 @@ describe('build and start, twice at the same moment in one checkout', () => {
     expect(outputs.match(/build: dist\/ is up to date/g)).toHaveLength(1);
     for (const run of runs) run.stop();
     await Promise.all(runs.map((run) => run.exited));
+  });
+
+  it('takes over the lock of a build that was killed', { timeout: 120_000 }, async () => {
+    const dir = checkoutCopy();
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
+    mkdirSync(join(dir, '.tmp'));
+    writeFileSync(join(dir, '.tmp/build.lock'), String(gone));
+    const run = npmRun(dir, 'build');
+    expect(await run.exited, run.output()).toBe(0);
+    expect(existsSync(join(dir, 'dist/index.js'))).toBe(true);
+    expect(existsSync(join(dir, '.tmp/build.lock'))).toBe(false);
   });
 });
