@@ -17,7 +17,7 @@
  *                          in seconds, and must come back authenticated from the others; 0 turns it off
  *   SOAK_TABS=5            tabs in the one browser context
  *   SOAK_RATE=3            requests per second per tab (on average)
- *   SOAK_EXPIRE_EVERY=8    in the second half of the run, each tab corrupts its token ("Expire now")
+ *   SOAK_EXPIRE_EVERY=8    in the second half of the run, each tab corrupts the token ("Expire in all tabs")
  *                          about this often, in seconds, so that 401s and replays happen too; 0 turns
  *                          it off. The first half measures proactive refreshing undisturbed.
  *   SOAK_JSON=path         also write the figures as JSON there

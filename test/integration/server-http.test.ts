@@ -104,6 +104,7 @@ describe('reference server: HTTP hygiene', () => {
     const { url } = await startServer();
     const cases = [
       ['/', '../../playground/public/index.html', 'text/html; charset=utf-8'],
+      ['/js/main.js', '../../playground/public/js/main.js', 'text/javascript; charset=utf-8'],
       ['/lib/index.js', '../../dist/index.js', 'text/javascript; charset=utf-8'],
     ] as const;
     for (const [path, file, type] of cases) {
