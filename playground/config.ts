@@ -1,4 +1,5 @@
-import type { Store } from './store.js';
+import { readFileSync } from 'node:fs';
+import type { Store } from './store/store.js';
 
 /**
  * Options of the reference server: the `start()` options, their defaults, and the one function
@@ -9,7 +10,7 @@ import type { Store } from './store.js';
 export interface StartOptions {
   /** @default '127.0.0.1' */
   host?: string;
-  /** 0 picks a free port. @default 5173 */
+  /** 0 picks a free port. Not Vite's 5173/4173, so an app's dev server and this one can run side by side. @default 5180 */
   port?: number;
   /** Access-token lifetime in seconds. @default 30 */
   accessTtl?: number;
@@ -27,15 +28,25 @@ export interface StartOptions {
   refreshFaultRate?: number;
   /** Artificial processing time of `POST /api/posts`, so "in flight" is observable. @default 0 */
   postDelayMs?: number;
+  /**
+   * Serve HTTPS with this PEM certificate chain and private key (TLS terminated in Node), so the
+   * refresh cookie gets `Secure` and the `__Secure-` prefix. @default plain HTTP
+   */
+  tls?: TlsPem;
   /** @default an in-memory store */
   store?: Store;
   /** @default silent */
   log?: (line: string) => void;
 }
 
+export interface TlsPem {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
 export const DEFAULTS = {
   host: '127.0.0.1',
-  port: 5173,
+  port: 5180,
   accessTtl: 30,
   refreshTtl: 7 * 24 * 3600,
   familyTtl: 30 * 24 * 3600,
@@ -50,8 +61,8 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 /** Request bodies above this size are refused with 413. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
-export type ResolvedOptions = Required<Omit<StartOptions, 'allowedOrigins' | 'jwtSecret' | 'store' | 'log'>> &
-  Pick<StartOptions, 'allowedOrigins' | 'jwtSecret'>;
+export type ResolvedOptions = Required<Omit<StartOptions, 'allowedOrigins' | 'jwtSecret' | 'tls' | 'store' | 'log'>> &
+  Pick<StartOptions, 'allowedOrigins' | 'jwtSecret' | 'tls'>;
 
 export class ConfigError extends Error {
   override name = 'ConfigError' as const;
@@ -78,6 +89,7 @@ export function resolveOptions(options: StartOptions): ResolvedOptions {
   };
   if (options.allowedOrigins !== undefined) resolved.allowedOrigins = options.allowedOrigins;
   if (options.jwtSecret !== undefined) resolved.jwtSecret = options.jwtSecret;
+  if (options.tls !== undefined) resolved.tls = options.tls;
 
   check(resolved.host.length > 0, 'host', 'a host name or address', resolved.host);
   check(isInt(resolved.port, 0, 65535), 'port', 'an integer 0..65535', resolved.port);
@@ -95,8 +107,21 @@ export function resolveOptions(options: StartOptions): ResolvedOptions {
   if (resolved.jwtSecret !== undefined) {
     check(resolved.jwtSecret.length >= 32, 'jwtSecret', 'at least 32 characters (RFC 7518 §3.2)', '<hidden>');
   }
+  if (resolved.tls !== undefined) {
+    const { cert, key } = resolved.tls;
+    check(isPem(cert, 'CERTIFICATE'), 'tls.cert', 'a PEM certificate (-----BEGIN CERTIFICATE-----)', describePem(cert));
+    check(isPem(key, 'PRIVATE KEY'), 'tls.key', 'a PEM private key (-----BEGIN … PRIVATE KEY-----)', describePem(key));
+  }
   return resolved;
 }
+
+/** `label` is `CERTIFICATE` or the end of `… PRIVATE KEY` (PKCS#8, RSA and EC keys all match). */
+const isPem = (value: unknown, label: string): boolean =>
+  (typeof value === 'string' || Buffer.isBuffer(value)) && new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(value.toString());
+
+/** What a bad PEM value was, without quoting a private key into an error message. */
+const describePem = (value: unknown): string =>
+  typeof value === 'string' || Buffer.isBuffer(value) ? `${value.length} bytes without a PEM block` : typeof value;
 
 function parseOrigin(value: string): string | undefined {
   try {
@@ -132,18 +157,36 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StartOptions & { redisUr
   if (env.JWT_SECRET) options.jwtSecret = env.JWT_SECRET;
   if (env.ALLOWED_ORIGINS) options.allowedOrigins = env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.REDIS_URL) options.redisUrl = env.REDIS_URL;
+  if (env.TLS_CERT || env.TLS_KEY) options.tls = tlsFromFiles(env.TLS_CERT, env.TLS_KEY);
   try {
     resolveOptions(options);
   } catch (error) {
     // Re-name the option as the variable the user actually set.
     const message = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(message.replace(/`(\w+)`/, (_, key: string) => envNameOf(key)));
+    throw new ConfigError(message.replace(/`([\w.]+)`/, (_, key: string) => envNameOf(key)));
   }
   return options;
 }
 
+/** TLS_CERT and TLS_KEY name PEM files; both or neither. */
+function tlsFromFiles(certPath: string | undefined, keyPath: string | undefined): TlsPem {
+  if (!certPath) throw new ConfigError('TLS_KEY is set without TLS_CERT; HTTPS needs both');
+  if (!keyPath) throw new ConfigError('TLS_CERT is set without TLS_KEY; HTTPS needs both');
+  return { cert: readPemFile('TLS_CERT', certPath), key: readPemFile('TLS_KEY', keyPath) };
+}
+
+function readPemFile(name: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    throw new ConfigError(`${name} cannot be read: ${(error as Error).message}`);
+  }
+}
+
 function envNameOf(key: string): string {
   if (key === 'host') return 'HOST';
+  if (key === 'tls.cert') return 'TLS_CERT';
+  if (key === 'tls.key') return 'TLS_KEY';
   if (key === 'jwtSecret') return 'JWT_SECRET';
   if (key === 'allowedOrigins') return 'ALLOWED_ORIGINS';
   return Object.entries(NUMERIC_ENV).find(([, option]) => option === key)?.[0] ?? key;

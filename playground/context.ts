@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ResolvedOptions } from './config.js';
-import type { OriginPolicy } from './cors.js';
+import type { OriginPolicy } from './http/cors.js';
 import type { ServerStats } from './stats.js';
-import type { Store } from './store.js';
-import type { TokenKit } from './tokens.js';
+import type { Store } from './store/store.js';
+import type { TokenKit } from './auth/tokens.js';
 
 /** What every handler of one server instance shares; built once in `start()`, no module state. */
 export interface ServerContext {

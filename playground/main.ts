@@ -1,17 +1,17 @@
 import { ConfigError, optionsFromEnv } from './config.js';
 import { start } from './server.js';
-import type { Store } from './store.js';
+import type { Store } from './store/store.js';
 
 /**
  * `npm run playground`: reads the configuration from the environment (HOST, PORT, ACCESS_TTL,
  * REFRESH_TTL, FAMILY_TTL, REUSE_GRACE, ALLOWED_ORIGINS, JWT_SECRET, REFRESH_FAULT_RATE,
- * POST_DELAY_MS, REDIS_URL), starts the server, prints its URL and stops cleanly on SIGINT/SIGTERM.
+ * POST_DELAY_MS, REDIS_URL, TLS_CERT, TLS_KEY), starts the server, prints its URL and stops cleanly on SIGINT/SIGTERM.
  */
 
 async function openStore(redisUrl: string | undefined): Promise<Store | undefined> {
   if (redisUrl === undefined) return undefined;
   // Loaded only when asked for, so the in-memory playground never loads the Redis client.
-  const { connectRedisStore } = await import('./redis-store.js');
+  const { connectRedisStore } = await import('./store/redis-store.js');
   return connectRedisStore(redisUrl, { log: (line) => console.log(line) });
 }
 

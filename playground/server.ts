@@ -1,16 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { createMemoryStore } from './memory-store.js';
-import { resolveOptions, type StartOptions } from './config.js';
-import { login, logout, refresh } from './auth-routes.js';
-import { createPost, listPosts, me } from './api-routes.js';
+import { createMemoryStore } from './store/memory-store.js';
+import { ConfigError, resolveOptions, type StartOptions, type TlsPem } from './config.js';
+import { login, logout, refresh } from './auth/routes.js';
+import { createPost, listPosts, me } from './api/routes.js';
 import type { Handler, ServerContext } from './context.js';
-import { createOriginPolicy } from './cors.js';
-import { HttpError, sendError } from './http.js';
-import { serveStatic } from './static.js';
+import { createOriginPolicy } from './http/cors.js';
+import { HttpError, badRequest, sendError } from './http/messages.js';
+import { serveStatic } from './http/static.js';
 import { countRequest, createStats, type ServerStats } from './stats.js';
-import { StoreUnavailableError } from './store.js';
-import { createTokenKit, randomSecret } from './tokens.js';
+import { StoreUnavailableError } from './store/store.js';
+import { createTokenKit, randomSecret } from './auth/tokens.js';
 
 /**
  * The reference server: plain `node:http`, one routing table, `start()` → `{ url, close, stats }`.
@@ -19,7 +20,7 @@ import { createTokenKit, randomSecret } from './tokens.js';
 
 export type { StartOptions } from './config.js';
 export type { ServerStats } from './stats.js';
-export type { Store } from './store.js';
+export type { Store } from './store/store.js';
 
 export interface RunningServer {
   url: string;
@@ -37,9 +38,21 @@ const ROUTES: Record<string, Handler> = {
 };
 const ROUTED_PATHS = new Set(Object.keys(ROUTES).map((key) => key.split(' ')[1]));
 
+/**
+ * The path of the request-target (RFC 9112 §3.2). Node's parser lets through absolute forms that
+ * the URL parser rejects, such as `http://[::1`: that is the client's mistake, a 400, not a 500.
+ */
+function targetPath(req: IncomingMessage): string {
+  try {
+    return new URL(req.url ?? '/', 'http://placeholder').pathname;
+  } catch {
+    throw badRequest('The request-target is not a valid URL');
+  }
+}
+
 async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<void> {
   const method = req.method ?? 'GET';
-  const { pathname } = new URL(req.url ?? '/', 'http://placeholder');
+  const pathname = targetPath(req);
   for (const [name, value] of Object.entries(ctx.origins.corsHeaders(req))) res.setHeader(name, value as string);
 
   const key = `${method} ${pathname}`;
@@ -90,27 +103,40 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
 }
 
 /** The origins a browser may show for this server: loopback answers to both names. */
-function ownOrigins(host: string, port: number): string[] {
-  if (host === '::1') return [`http://[::1]:${port}`, `http://localhost:${port}`];
+function ownOrigins(scheme: 'http' | 'https', host: string, port: number): string[] {
+  if (host === '::1') return [`${scheme}://[::1]:${port}`, `${scheme}://localhost:${port}`];
   if (host === '127.0.0.1' || host === 'localhost' || host === '0.0.0.0' || host === '::') {
-    return [`http://127.0.0.1:${port}`, `http://localhost:${port}`];
+    return [`${scheme}://127.0.0.1:${port}`, `${scheme}://localhost:${port}`];
   }
-  return [`http://${host.includes(':') ? `[${host}]` : host}:${port}`];
+  return [`${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`];
+}
+
+/** Plain HTTP, or HTTPS with TLS terminated here (then the session cookies get `Secure`). */
+function createHttpServer(tls: TlsPem | undefined): Server {
+  if (tls === undefined) return createServer();
+  try {
+    return createTlsServer({ cert: tls.cert, key: tls.key });
+  } catch (error) {
+    // E.g. "key values mismatch": a start-up error for the operator, like any other bad option.
+    throw new ConfigError(`the TLS certificate and key cannot be used together: ${(error as Error).message}`);
+  }
 }
 
 export async function start(options: StartOptions = {}): Promise<RunningServer> {
   const resolved = resolveOptions(options);
+  const server = createHttpServer(resolved.tls);
   const store = options.store ?? createMemoryStore();
-  const server = createServer();
+  const scheme = resolved.tls ? 'https' : 'http';
   const address = await listen(server, resolved.port, resolved.host);
-  const [url = ''] = ownOrigins(resolved.host, address.port);
+  const origins = ownOrigins(scheme, resolved.host, address.port);
+  const [url = ''] = origins;
 
   const ctx: ServerContext = {
     options: resolved,
     store,
     stats: createStats(),
     tokens: createTokenKit(resolved.jwtSecret ?? randomSecret(), resolved.accessTtl),
-    origins: createOriginPolicy(resolved.allowedOrigins ?? ownOrigins(resolved.host, address.port)),
+    origins: createOriginPolicy(resolved.allowedOrigins ?? origins),
     log: options.log ?? (() => undefined),
   };
 

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { launchChromium } from '../test/helpers/browser.js';
+import { launchChromium } from '../harness/browser.js';
 import type { Spread } from './bench-overhead.js';
 
 export async function browserOverhead(rounds: number, callsPerRound: number): Promise<Record<string, Spread>> {

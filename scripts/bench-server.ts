@@ -11,10 +11,10 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { connectRedisStore } from '../playground/redis-store';
+import { connectRedisStore } from '../playground/store/redis-store';
 import { start } from '../playground/server';
-import type { Store } from '../playground/store';
-import { startRedis } from '../test/helpers/redis';
+import type { Store } from '../playground/store/store';
+import { startRedis } from '../harness/redis';
 
 const SECONDS = Number(process.argv[2] ?? 5);
 const CONCURRENCY = Number(process.argv[3] ?? 16);

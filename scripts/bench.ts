@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import ky from 'ky';
 import { createAuthFetch, type AuthFetch } from '../src/index.js';
-import { startApiServer } from '../test/helpers/api-server.js';
+import { startApiServer } from '../harness/api-server.js';
 import { browserOverhead } from './bench-browser.js';
 import { interleaved, median, overhead, type Spread } from './bench-overhead.js';
 import { sizes } from './size.js';

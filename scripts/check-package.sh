@@ -49,4 +49,11 @@ if grep -lE "from ['\"]ky['\"]|require\(['\"]ky['\"]\)" dist/*.js dist/*.cjs; th
   echo 'check:package: the files above load ky at run time' >&2
   exit 1
 fi
-echo 'check:package: publint, attw, consumer type-checks, CJS/ESM loading of . and ./ky, no run-time ky: all pass'
+# The licence travels with the package (npm always packs LICENSE) and is the one package.json names.
+if ! npm pack --dry-run --json 2>/dev/null | grep -q '"path": "LICENSE"' ||
+  [ "$(node -p "require('./package.json').license")" != MIT ] ||
+  ! head -1 LICENSE | grep -qx 'MIT License' || ! grep -qx 'Copyright (c) 2026 auth-fetch contributors' LICENSE; then
+  echo 'check:package: LICENSE missing from the package, or not the MIT licence of "auth-fetch contributors" that package.json names' >&2
+  exit 1
+fi
+echo 'check:package: LICENSE, publint, attw, consumer type-checks, CJS/ESM loading of . and ./ky, no run-time ky: all pass'

@@ -17,25 +17,24 @@
  *                          in seconds, and must come back authenticated from the others; 0 turns it off
  *   SOAK_TABS=5            tabs in the one browser context
  *   SOAK_RATE=3            requests per second per tab (on average)
- *   SOAK_EXPIRE_EVERY=8    in the second half of the run, each tab corrupts its token ("Expire now")
+ *   SOAK_EXPIRE_EVERY=8    in the second half of the run, each tab corrupts the token ("Expire in all tabs")
  *                          about this often, in seconds, so that 401s and replays happen too; 0 turns
  *                          it off. The first half measures proactive refreshing undisturbed.
  *   SOAK_JSON=path         also write the figures as JSON there
  */
 import { writeFileSync } from 'node:fs';
 import { start } from '../playground/server';
+import { buildIfStale } from './build';
 import type { Page } from 'playwright-core';
 import {
-  ensureLibraryBuilt,
   launchChromium,
   openTab,
   snapshot,
   startForeignServer,
   waitForStatus,
   waitReady,
-  type DemoResult,
-  type DemoSnapshot,
-} from '../test/helpers/browser';
+} from '../harness/browser';
+import type { DemoResult, DemoSnapshot } from '../playground/public/demo';
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -121,7 +120,7 @@ function add(into: Record<string, number>, from: Record<string, number>): Record
 }
 
 async function main(): Promise<number> {
-  ensureLibraryBuilt();
+  buildIfStale();
   const foreign = await startForeignServer();
   const server = await start({
     port: 0,

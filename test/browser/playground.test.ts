@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, openTab, served, snapshot, startForeignServer, waitForStatus, type ForeignServer } from '../helpers/browser';
+import { ROOT, openTab, served, snapshot, startForeignServer, waitForStatus, type ForeignServer } from '../../harness/browser';
 import { REFRESH, expectClean, pastIssueSecond, tokenOf, useBrowserSuite } from '../helpers/browser-suite';
 
 /**
@@ -253,6 +253,68 @@ describe('playground in Chromium', () => {
     } finally {
       await foreign.close();
     }
+  });
+
+  it('enables the buttons that need a session only while there is one', async () => {
+    const s = await server();
+    const ctx = await context();
+    const tab = await openTab(ctx, s.url);
+    const needSession = ['btn-me', 'btn-post', 'btn-burst', 'btn-expire', 'btn-logout'];
+    const disabled = () =>
+      tab.page.evaluate((ids) => ids.filter((id) => (document.getElementById(id) as HTMLButtonElement).disabled), needSession);
+    expect(await disabled()).toEqual(needSession);
+    expect(await tab.page.locator('#btn-tab').isDisabled()).toBe(false);
+
+    await tab.page.getByRole('button', { name: 'Log in' }).click();
+    await waitForStatus(tab.page, 'authenticated');
+    expect(await disabled()).toEqual([]);
+
+    await tab.page.getByRole('button', { name: 'Log out' }).click();
+    await waitForStatus(tab.page, 'anonymous');
+    expect(await disabled()).toEqual(needSession);
+    expectClean([tab]);
+  });
+
+  it('"Expire in all tabs" does that: every tab then holds the invalidated token', async () => {
+    const s = await server();
+    const [first, second] = await loggedInTabs(s.url, 2);
+    const before = await tokenOf(second!.page);
+    await first!.page.getByRole('button', { name: 'Expire in all tabs' }).click();
+    await second!.page.waitForFunction((old) => window.demo.state().accessToken !== old, before, { timeout: 5_000 });
+    const [a, b] = [await tokenOf(first!.page), await tokenOf(second!.page)];
+    expect(a).toBe(b);
+    expect(a?.split('.')[2]).toMatch(/^EXPIRED0/);
+    // And the server refuses it from either tab, so the next call refreshes and replays.
+    expect((await second!.page.evaluate(() => window.demo.me())).status).toBe(200);
+    expect((await snapshot(second!.page)).counts.replays).toBe(1);
+    expectClean([first!, second!]);
+  });
+
+  it('counts and logs a token taken from another tab only in the tab that took it', async () => {
+    const s = await server();
+    const tabs = await loggedInTabs(s.url, 2);
+    await pastIssueSecond(tabs[0]!.page);
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.reset())));
+    const refreshesBefore = served(s.stats, REFRESH);
+
+    // Both tabs force a refresh at once: one calls the server, the other takes its token.
+    await Promise.all(tabs.map(({ page }) => page.evaluate(() => window.demo.authFetch.refresh())));
+    expect(served(s.stats, REFRESH) - refreshesBefore).toBe(1);
+    const snaps = await Promise.all(tabs.map(({ page }) => snapshot(page)));
+    const taker = snaps.findIndex((snap) => snap.counts.refreshPeer === 1);
+    const refresher = 1 - taker;
+    expect(taker).toBeGreaterThanOrEqual(0);
+    expect(snaps[refresher]!.counts).toMatchObject({ refreshOwn: 1, refreshPeer: 0 });
+
+    const shown = (i: number) => tabs[i]!.page.locator('#refresh-peer').textContent();
+    const logged = (i: number) => tabs[i]!.page.locator('#log').textContent();
+    expect(await shown(taker)).toBe('1');
+    expect(await shown(refresher)).toBe('0');
+    expect(await logged(taker)).toContain('another tab shared its token');
+    // The refresher heard token messages (the other tab's answers) but took no token from it.
+    expect(snaps[refresher]!.counts.tabMessages).toBeGreaterThan(0);
+    expect(await logged(refresher)).not.toContain('shared its token');
+    expectClean(tabs);
   });
 
   it('is usable at a narrow width', async () => {

@@ -5,7 +5,7 @@
  */
 import type { BrowserContext } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { openTab, served, snapshot, waitForStatus, type Tab } from '../helpers/browser';
+import { openTab, served, snapshot, waitForStatus, type Tab } from '../../harness/browser';
 import {
   REFRESH,
   claimsOf,
@@ -21,7 +21,7 @@ import {
 const { server, context, loggedInTabs } = useBrowserSuite();
 
 /**
- * Three logged-in tabs whose tokens the server refuses ("Expire now"), each with `perTab` requests
+ * Three logged-in tabs whose tokens the server refuses ("Expire in all tabs"), each with `perTab` requests
  * out, all waiting for one refresh call that is held until `held.release()`. `before` runs once the
  * tabs are ready and before the requests go (e.g. to drop the refresh cookie).
  */

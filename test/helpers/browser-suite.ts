@@ -6,7 +6,8 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { start } from '../../playground/server';
-import { ensureLibraryBuilt, launchChromium, openTab, waitForStatus, type Tab } from './browser';
+import { buildIfStale } from '../../scripts/build';
+import { launchChromium, openTab, waitForStatus, type Tab } from '../../harness/browser';
 
 export type Server = Awaited<ReturnType<typeof start>>;
 
@@ -33,7 +34,8 @@ export function useBrowserSuite(): BrowserSuite {
   const servers: Server[] = [];
 
   beforeAll(async () => {
-    ensureLibraryBuilt();
+    // The page loads dist/; after an edit of src/ a direct `vitest run --project browser` would test a stale build.
+    buildIfStale();
     browser = await launchChromium();
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@
  * An in-process stand-in for an API and its refresh endpoint, as an injected `fetch` (the pattern of
  * ky's test/fetch.ts): for the pure logic tests. Integration tests use a real node:http server.
  */
-import { jwtFor, readExp } from './jwt.js';
+import { jwtFor, readExp } from '../../harness/jwt.js';
 
 export interface FakeApiOptions {
   origin?: string;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type { StartOptions } from '../../playground/config';
-import { connectRedisStore } from '../../playground/redis-store';
-import type { Store } from '../../playground/store';
+import { connectRedisStore } from '../../playground/store/redis-store';
+import type { Store } from '../../playground/store/store';
 import { startServer } from './server-client';
 
 /**

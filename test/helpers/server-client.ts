@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterEach } from 'vitest';
 import { start, type StartOptions } from '../../playground/server';
 
@@ -102,4 +103,26 @@ export async function loggedIn(baseUrl: string): Promise<Session> {
   const res = await session.login();
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return session;
+}
+
+/**
+ * Sends `head` (request line and header lines, without the final blank line) and `body` over a raw
+ * TCP connection, exactly as written: fetch would refuse a broken request-target and merge repeated
+ * headers. `Connection: close` lets the server end the exchange. Resolves to the status and the body.
+ */
+export function rawExchange(baseUrl: string, head: string[], body = ''): Promise<{ status: number; body: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  const lines = [...head, 'Connection: close', `Content-Length: ${Buffer.byteLength(body)}`];
+  return new Promise((resolve, reject) => {
+    // write, not end: a half-closed socket makes node:http drop a response that is still being computed.
+    const socket = connect(Number(port), hostname, () => socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`));
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
+  });
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RotateRequest, Store } from '../../playground/store';
+import type { RotateRequest, Store } from '../../playground/store/store';
 
 /**
  * The Store contract, one suite run against every implementation (memory and Redis), so the

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import ky from 'ky';
 import { createAuthFetch, isRefreshError, type AuthFetch } from '../../src/index.js';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 
 let api: ApiServer;
 let foreign: ApiServer;

@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetch } from '../../src/index.js';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 
 /** What such clients do: `new Request(...)` with a plain-object header bag, then `fetch(request)`. */
 function createClient({ baseUrl, fetch }: { baseUrl: string; fetch: typeof globalThis.fetch }) {

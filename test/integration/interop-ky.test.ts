@@ -8,8 +8,8 @@ import ky, { HTTPError, type KyInstance } from 'ky';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SessionEndedError, createAuthFetch, type AuthFetch } from '../../src/index.js';
 import { withAuth } from '../../src/ky.js';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
-import { makeJwt } from '../helpers/jwt.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
+import { makeJwt } from '../../harness/jwt.js';
 
 /** A server that answers the next statuses in `script` (then 200), recording each request's headers. */
 async function startScripted() {

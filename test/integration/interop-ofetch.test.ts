@@ -5,7 +5,7 @@
 import { FetchError, createFetch, ofetch } from 'ofetch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetch } from '../../src/index.js';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 
 let api: ApiServer;
 const made: AuthFetch[] = [];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../helpers/redis';
+import { startRedis, type TestRedis } from '../../harness/redis';
 import { startPair } from '../helpers/redis-servers';
 import { Session, loggedIn, refreshCookieOf } from '../helpers/server-client';
 

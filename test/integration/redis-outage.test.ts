@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../helpers/redis';
+import { startRedis, type TestRedis } from '../../harness/redis';
 import { startOne } from '../helpers/redis-servers';
 import { loggedIn } from '../helpers/server-client';
 

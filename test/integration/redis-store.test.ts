@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectRedisStore } from '../../playground/redis-store';
-import { startRedis, type TestRedis } from '../helpers/redis';
+import { connectRedisStore } from '../../playground/store/redis-store';
+import { startRedis, type TestRedis } from '../../harness/redis';
 import { storeContract } from '../helpers/server-store-contract';
 
 let redis: TestRedis;

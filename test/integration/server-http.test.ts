@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { resolveStaticPath } from '../../playground/static';
-import { loggedIn, startServer } from '../helpers/server-client';
+import { resolveStaticPath } from '../../playground/http/static';
+import { loggedIn, rawExchange, startServer } from '../helpers/server-client';
 
 /** A raw request, so paths reach the server exactly as written (fetch would normalise `..`). */
 function rawGet(url: string, path: string): Promise<{ status: number; body: string; type: string | undefined }> {
@@ -68,6 +68,17 @@ describe('reference server: HTTP hygiene', () => {
     expect(text).not.toMatch(/at .*\.ts:\d+/);
   });
 
+  it('answers a request-target the URL parser rejects with 400, and logs no internal error', async () => {
+    const lines: string[] = [];
+    const { url } = await startServer({ log: (line) => lines.push(line) });
+    const res = await rawExchange(url, ['GET http://[::1 HTTP/1.1', 'Host: 127.0.0.1']);
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toEqual({ error: 'bad_request', message: expect.any(String) });
+    expect(lines.join('\n')).not.toMatch(/internal error|\n\s+at /);
+    // The server is still fine.
+    expect((await fetch(`${url}/api/me`)).status).toBe(401);
+  });
+
   it.each([
     '/../package.json',
     '/%2e%2e/package.json',
@@ -93,6 +104,7 @@ describe('reference server: HTTP hygiene', () => {
     const { url } = await startServer();
     const cases = [
       ['/', '../../playground/public/index.html', 'text/html; charset=utf-8'],
+      ['/js/main.js', '../../playground/public/js/main.js', 'text/javascript; charset=utf-8'],
       ['/lib/index.js', '../../dist/index.js', 'text/javascript; charset=utf-8'],
     ] as const;
     for (const [path, file, type] of cases) {
@@ -105,7 +117,7 @@ describe('reference server: HTTP hygiene', () => {
 
   it('maps good paths inside their roots', () => {
     expect(resolveStaticPath('/')).toMatch(/playground\/public\/index\.html$/);
-    expect(resolveStaticPath('/app.js')).toMatch(/playground\/public\/app\.js$/);
+    expect(resolveStaticPath('/js/main.js')).toMatch(/playground\/public\/js\/main\.js$/);
     expect(resolveStaticPath('/lib/index.js')).toMatch(/\/dist\/index\.js$/);
     expect(() => resolveStaticPath('/lib/../../etc/passwd')).toThrow();
   });

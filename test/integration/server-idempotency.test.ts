@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from '../../playground/memory-store';
-import type { Store } from '../../playground/store';
-import { loggedIn, startServer } from '../helpers/server-client';
+import { createMemoryStore } from '../../playground/store/memory-store';
+import type { Store } from '../../playground/store/store';
+import { loggedIn, rawExchange, startServer } from '../helpers/server-client';
 
 /** The IETF Idempotency-Key draft on POST /api/posts. */
 describe('reference server: Idempotency-Key', () => {
@@ -127,5 +127,27 @@ describe('reference server: Idempotency-Key', () => {
     expect(stats.postsCreated).toBe(2);
     const bad = await session.createPost({ title: 'x' }, { 'idempotency-key': 'x'.repeat(300) });
     expect(bad.status).toBe(400);
+  });
+
+  it.each([
+    ['two header lines', ['Idempotency-Key: p', 'Idempotency-Key: q']],
+    ['two quoted header lines', ['Idempotency-Key: "p"', 'Idempotency-Key: "q"']],
+    ['two keys a proxy combined into one line', ['Idempotency-Key: p, q']],
+  ])('refuses %s with 400 and runs nothing', async (_, keyLines) => {
+    const { url, stats } = await startServer();
+    const session = await loggedIn(url);
+    const head = ['POST /api/posts HTTP/1.1', `Host: ${new URL(url).host}`, `Authorization: Bearer ${session.accessToken}`];
+    const res = await rawExchange(url, [...head, 'Content-Type: application/json', ...keyLines], '{"title":"x"}');
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ error: 'bad_request', message: 'Send one `Idempotency-Key` header' });
+    expect(stats.postsCreated).toBe(0);
+  });
+
+  it('accepts one quoted key that contains a comma', async () => {
+    const { url, stats } = await startServer();
+    const session = await loggedIn(url);
+    const res = await session.createPost({ title: 'x' }, { 'idempotency-key': '"p, q"' });
+    expect(res.status).toBe(201);
+    expect(stats.postsCreated).toBe(1);
   });
 });

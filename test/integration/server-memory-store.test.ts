@@ -1,4 +1,4 @@
-import { createMemoryStore } from '../../playground/memory-store';
+import { createMemoryStore } from '../../playground/store/memory-store';
 import { storeContract } from '../helpers/server-store-contract';
 
 storeContract('memory', async () => createMemoryStore());

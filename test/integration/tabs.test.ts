@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFetch, isSessionEndedError, type AuthFetch, type AuthFetchOptions } from '../../src/index.js';
-import { startApiServer, type ApiServer } from '../helpers/api-server.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { fakeLockManager, installLocks } from '../helpers/fake-locks.js';
-import { jwtFor } from '../helpers/jwt.js';
+import { jwtFor } from '../../harness/jwt.js';
 
 let api: ApiServer;
 let channel = 0;

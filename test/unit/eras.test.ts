@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, isRefreshError, isSessionEndedError, type AuthFetchOptions } from '../../src/index.js';
-import { jwtFor } from '../helpers/jwt.js';
+import { jwtFor } from '../../harness/jwt.js';
 
 const API = 'https://api.test';
 

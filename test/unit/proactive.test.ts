@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeApi } from '../helpers/fake-api.js';
-import { jwtFor, makeJwt } from '../helpers/jwt.js';
+import { jwtFor, makeJwt } from '../../harness/jwt.js';
 import { setup, stateToken } from '../helpers/setup.js';
 
 describe('proactive refresh (before exp)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeApi } from '../helpers/fake-api.js';
-import { jwtFor } from '../helpers/jwt.js';
+import { jwtFor } from '../../harness/jwt.js';
 import { failAuthorized, setup, stateToken } from '../helpers/setup.js';
 
 describe('reactive refresh (on a 401 for our token)', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LogoutError, SessionEndedError, type SessionState } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
-import { jwtFor } from '../helpers/jwt.js';
+import { jwtFor } from '../../harness/jwt.js';
 import { setup } from '../helpers/setup.js';
 
 describe('start-up', () => {

@@ -1,18 +1,18 @@
 /**
- * Shared plumbing of the browser tests and the soak: Debian's Chromium through playwright-core (never
- * a downloaded browser), a fresh library build when `src/` is newer than `dist/`, tabs of the
- * playground page driven through its `window.demo` hook, and a "foreign" loopback origin that counts
- * the Authorization headers it is sent (it must never see one).
+ * Shared plumbing of the browser tests, the soak and the browser benchmark: Debian's Chromium
+ * through playwright-core (never a downloaded browser), tabs of the playground page driven through
+ * its `window.demo` hook, and a "foreign" loopback origin that counts the Authorization headers it
+ * is sent (it must never see one).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+// The page's `window.demo` contract (it also declares `window.demo` for page.evaluate callbacks).
+import type { DemoSnapshot, Status } from '../playground/public/demo';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Without the networking flags Chromium stalls on a closed network (update checks, sync). */
 export const CHROMIUM_ARGS = [
@@ -27,101 +27,6 @@ export const CHROMIUM_ARGS = [
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * The playground serves `dist/index.js`. `npm test` builds it first; a direct
- * `vitest run --project browser` after editing `src/` would otherwise test a stale build.
- */
-export function ensureLibraryBuilt(): void {
-  const built = join(ROOT, 'dist/index.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(ROOT, 'src'))) return;
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-}
-
-/** What `window.demo` (playground/public/app.js) exposes; only the parts the tests read. */
-export interface DemoCounts {
-  requests: number;
-  inFlight: number;
-  settled: number;
-  ok: number;
-  httpErrors: number;
-  status401: number;
-  rejected: number;
-  refreshStarts: number;
-  refreshOwn: number;
-  refreshPeer: number;
-  refreshErrors: number;
-  replays: number;
-  tabMessages: number;
-  sessionStarts: number;
-  sessionEnds: number;
-  becameAnonymous: number;
-}
-
-export interface DemoResult {
-  method: string;
-  url: string;
-  ok: boolean;
-  status: number;
-  body?: unknown;
-  replayed?: boolean;
-  errorName?: string;
-  errorMessage?: string;
-  idempotencyKey?: string;
-}
-
-export interface DemoState {
-  status: 'unknown' | 'anonymous' | 'authenticated';
-  accessToken?: string;
-  expiresAt?: number;
-}
-
-export interface DemoSnapshot {
-  tabId: string;
-  status: DemoState['status'];
-  counts: DemoCounts;
-  statuses: Record<string, number>;
-  errorNames: Record<string, number>;
-}
-
-export interface Demo {
-  tabId: string;
-  isReady: boolean;
-  readyError: string | null;
-  ready: Promise<void>;
-  counts: DemoCounts;
-  events: Array<{ t: number; type: string; [key: string]: unknown }>;
-  stateChanges: Array<{ t: number; status: DemoState['status'] }>;
-  state(): DemoState;
-  status(): DemoState['status'];
-  snapshot(): DemoSnapshot;
-  request(input: string, init?: RequestInit): Promise<DemoResult>;
-  start(n: number, input: string, init?: RequestInit): number;
-  waitBatch(index: number): Promise<DemoResult[]>;
-  waitIdle(): Promise<void>;
-  login(username?: string, password?: string): Promise<{ ok: boolean; status: number }>;
-  me(): Promise<DemoResult>;
-  createPost(options?: { title?: string; key?: string | null }): Promise<DemoResult>;
-  burst(n?: number, path?: string): Promise<Record<string, unknown>>;
-  expireNow(): boolean;
-  logout(): Promise<{ ok: boolean; errorName?: string }>;
-  reset(): void;
-}
-
-declare global {
-  interface Window {
-    demo: Demo;
-  }
 }
 
 export interface Tab {
@@ -151,7 +56,7 @@ export async function waitReady(page: Page, timeout = 20_000): Promise<void> {
 }
 
 /** Waits (generously; a target, not an assertion) until the tab's session has `status`. */
-export async function waitForStatus(page: Page, status: DemoState['status'], timeout = 15_000): Promise<void> {
+export async function waitForStatus(page: Page, status: Status, timeout = 15_000): Promise<void> {
   await page.waitForFunction((s) => window.demo.status() === s, status, { timeout, polling: 50 });
 }
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Handler, ServerContext } from './context.js';
-import { injectRefreshFault } from './faults.js';
-import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from './http.js';
-import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './refresh-cookie.js';
-import { securityEvent } from './stats.js';
+import type { Handler, ServerContext } from '../context.js';
+import { injectRefreshFault } from '../http/faults.js';
+import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from '../http/messages.js';
+import { clearedSessionCookies, readRefreshCookie, sessionCookies } from './session-cookies.js';
+import { securityEvent } from '../stats.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
 import { verifyPassword } from './users.js';
 
@@ -24,13 +24,13 @@ async function answerWithTokens(
 ): Promise<void> {
   const { accessToken, expiresIn } = await ctx.tokens.issueAccessToken(session.userId);
   sendJson(res, 200, { accessToken, expiresIn }, {
-    'set-cookie': refreshCookie(req, session.raw, session.expiresAt, session.now),
+    'set-cookie': sessionCookies(req, session.raw, session.expiresAt, session.now),
   });
 }
 
 function refused(req: IncomingMessage, code: string, message: string): HttpError {
-  // Clearing the cookie stops the browser from presenting a dead token again and again.
-  return new HttpError(401, code, message, { 'set-cookie': clearedRefreshCookie(req) });
+  // Clearing the cookies stops the browser from presenting a dead token again and again.
+  return new HttpError(401, code, message, { 'set-cookie': clearedSessionCookies(req) });
 }
 
 export const login: Handler = async (req, res, ctx) => {
@@ -102,5 +102,5 @@ export const logout: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
   const presented = readRefreshCookie(req);
   if (presented) await ctx.store.revokeFamilyOf(hashRefreshToken(presented));
-  sendNoContent(res, { 'set-cookie': clearedRefreshCookie(req) });
+  sendNoContent(res, { 'set-cookie': clearedSessionCookies(req) });
 };

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { IDEMPOTENCY_TTL_MS } from './config.js';
-import { sleep, type Handler, type ServerContext } from './context.js';
-import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJson } from './http.js';
+import { IDEMPOTENCY_TTL_MS } from '../config.js';
+import { sleep, type Handler, type ServerContext } from '../context.js';
+import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJson } from '../http/messages.js';
 import { runIdempotent } from './idempotency.js';
-import type { Post } from './store.js';
-import { userExists } from './users.js';
+import type { Post } from '../store/store.js';
+import { userExists } from '../auth/users.js';
 
 /**
  * The protected API: `GET /api/me`, `GET /api/posts`, `POST /api/posts`. Access tokens travel as

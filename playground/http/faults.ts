@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sleep } from './context.js';
-import { HttpError, sendError } from './http.js';
-import type { ServerStats } from './stats.js';
+import { sleep } from '../context.js';
+import { HttpError, sendError } from './messages.js';
+import type { ServerStats } from '../stats.js';
 
 /**
  * The fault switch for `/auth/refresh` (`refreshFaultRate`, env REFRESH_FAULT_RATE): lets the demo

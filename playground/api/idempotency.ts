@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { IDEMPOTENCY_TTL_MS } from './config.js';
-import type { ServerContext } from './context.js';
-import { REPLAY_HEADER } from './cors.js';
-import { HttpError, badRequest, sendRawJson } from './http.js';
-import type { StoredResponse } from './store.js';
+import { IDEMPOTENCY_TTL_MS } from '../config.js';
+import type { ServerContext } from '../context.js';
+import { REPLAY_HEADER } from '../http/cors.js';
+import { HttpError, badRequest, sendRawJson } from '../http/messages.js';
+import type { StoredResponse } from '../store/store.js';
 
 /**
  * `Idempotency-Key` for unsafe requests, after the IETF draft "The Idempotency-Key HTTP Header
@@ -21,12 +21,18 @@ import type { StoredResponse } from './store.js';
 const IN_FLIGHT_TTL_MS = 5 * 60 * 1000;
 const MAX_KEY_LENGTH = 255;
 
-/** The draft defines the value as a Structured Field string (`"…"`); bare tokens are accepted too. */
-function parseKey(header: string | string[] | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (Array.isArray(header)) throw badRequest('Send one `Idempotency-Key` header');
-  const quoted = /^"(.*)"$/.exec(header.trim());
-  const key = quoted ? quoted[1] ?? '' : header.trim();
+/**
+ * The draft defines the value as a Structured Field string (`"…"`); bare tokens are accepted too.
+ * One key per request: Node joins repeated header lines into one `"p, q"` string, so the lines are
+ * read apart (`headersDistinct`), and a bare value with a comma is refused as well, since a proxy
+ * may have combined two lines into it (RFC 9110 §5.3).
+ */
+function parseKey(lines: string[] | undefined): string | undefined {
+  if (lines === undefined) return undefined;
+  const value = (lines[0] ?? '').trim();
+  const quoted = /^"(.*)"$/.exec(value);
+  if (lines.length > 1 || (!quoted && value.includes(','))) throw badRequest('Send one `Idempotency-Key` header');
+  const key = quoted ? quoted[1] ?? '' : value;
   if (key.length === 0 || key.length > MAX_KEY_LENGTH || !/^[\x20-\x7e]+$/.test(key)) {
     throw badRequest(`\`Idempotency-Key\` must be 1..${MAX_KEY_LENGTH} printable ASCII characters`);
   }
@@ -46,7 +52,7 @@ export async function runIdempotent(
   scope: { userId: string; body: Buffer },
   operation: () => Promise<StoredResponse>,
 ): Promise<void> {
-  const key = parseKey(req.headers['idempotency-key']);
+  const key = parseKey(req.headersDistinct['idempotency-key']);
   if (key === undefined) {
     const response = await operation();
     return sendRawJson(res, response.status, response.body);

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HttpError } from './http.js';
+import { HttpError } from './messages.js';
 
 /**
  * Static files: `/` and `/<name>` from `playground/public/`, `/lib/<name>` from the library build
@@ -11,8 +11,8 @@ import { HttpError } from './http.js';
  * dot-files are refused, so neither `/../package.json` nor `/lib/%2e%2e%2fpackage.json` leaves it.
  */
 
-const PUBLIC_ROOT = fileURLToPath(new URL('./public/', import.meta.url));
-const LIB_ROOT = fileURLToPath(new URL('../dist/', import.meta.url));
+const PUBLIC_ROOT = fileURLToPath(new URL('../public/', import.meta.url));
+const LIB_ROOT = fileURLToPath(new URL('../../dist/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

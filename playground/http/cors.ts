@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { HttpError, sendError, sendNoContent } from './http.js';
+import { HttpError, sendError, sendNoContent } from './messages.js';
 
 /**
  * CORS with credentials for an explicit list of origins, never a wildcard (a wildcard with

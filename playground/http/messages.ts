@@ -1,5 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { MAX_BODY_BYTES } from './config.js';
+import { MAX_BODY_BYTES } from '../config.js';
 
 /**
  * Small HTTP helpers shared by the handlers. Every error leaves as JSON `{ error, message }`
@@ -102,18 +102,6 @@ export function requiredString(body: Record<string, unknown>, field: string, max
     throw badRequest(`\`${field}\` must be a non-empty string of at most ${maxLength} characters`);
   }
   return value;
-}
-
-/** Cookie header → name/value map (RFC 6265 §5.4); the first occurrence of a name wins. */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (name && !cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
-  }
-  return cookies;
 }
 
 export function isHttps(req: IncomingMessage): boolean {

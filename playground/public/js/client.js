@@ -1,0 +1,20 @@
+// @ts-check
+// The page's one auth-fetch instance. The query string may override the tunables (tests, soak):
+// `leewayMs`, `peerTimeoutMs`, and `channel` (a name, or `false` for none).
+import { createAuthFetch } from '/lib/index.js';
+
+const params = new URLSearchParams(location.search);
+
+/** @type {import('/lib/index.js').AuthFetchOptions} */
+export const options = { refresh: '/auth/refresh', logout: '/auth/logout' };
+const channel = params.get('channel');
+if (channel !== null) options.channel = channel === 'false' ? false : channel;
+const leewayMs = params.get('leewayMs');
+if (leewayMs !== null) options.leewayMs = Number(leewayMs);
+const peerTimeoutMs = params.get('peerTimeoutMs');
+if (peerTimeoutMs !== null) options.peerTimeoutMs = Number(peerTimeoutMs);
+
+export const authFetch = createAuthFetch(options);
+
+/** Names this tab in the other tabs' logs and in the soak's figures. */
+export const tabId = Math.random().toString(36).slice(2, 6);
