@@ -1,0 +1,57 @@
+/**
+ * The apps' one auth-fetch instance and their sign-in. Both apps import this file; it imports the
+ * package by its name, so Vite resolves `auth-fetch` through package.json `exports` to dist/, as
+ * an installed dependency would be (never to src/).
+ */
+import { createAuthFetch } from 'auth-fetch';
+
+export const authFetch = createAuthFetch({ refresh: '/auth/refresh', logout: '/auth/logout' });
+
+// A hot update replaces this module with a new instance: the old one must leave no channel, lock
+// or timer behind, or the page would hold two sessions until it reloads.
+import.meta.hot?.dispose(() => authFetch.dispose());
+
+/** What the playground's `/auth/login` answers with when the credentials are wrong, or anything else fails. */
+export class SignInError extends Error {
+  override name = 'SignInError' as const;
+  constructor(readonly status: number, readonly code: string) {
+    super(status === 401 ? 'Wrong username or password' : `Sign-in failed: ${status} ${code}`);
+  }
+}
+
+/**
+ * POSTs the credentials; the server answers `{ accessToken, expiresIn }` and sets the HttpOnly
+ * refresh cookie. `setTokens` then starts the session in every tab.
+ */
+export async function signIn(username: string, password: string): Promise<void> {
+  const response = await fetch('/auth/login', {
+    method: 'POST',
+    credentials: 'include',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { error?: string };
+    throw new SignInError(response.status, body.error ?? 'unknown');
+  }
+  authFetch.setTokens((await response.json()) as { accessToken: string; expiresIn?: number });
+}
+
+/** The calls both apps make, with the answer's status and body for display. */
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+async function answer(response: Response): Promise<Answer> {
+  return { status: response.status, body: await response.json().catch(() => null) };
+}
+
+export const loadMe = (): Promise<Answer> => authFetch('/api/me').then(answer);
+
+export const createPost = (title: string): Promise<Answer> =>
+  authFetch('/api/posts', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title }),
+  }).then(answer);
