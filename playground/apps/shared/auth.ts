@@ -1,3 +1,4 @@
+/// <reference types="vite/client" />
 /**
  * The apps' one auth-fetch instance and their sign-in. Both apps import this file; it imports the
  * package by its name, so Vite resolves `auth-fetch` through package.json `exports` to dist/, as
