@@ -56,10 +56,10 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const noGrowth = process.argv.includes('--no-growth');
   const { core, kyEntry, vueEntry, ky } = await sizes();
   const verdict = core <= BUDGET_BYTES ? `within budget ${BUDGET_BYTES} B` : `OVER budget ${BUDGET_BYTES} B by ${core - BUDGET_BYTES} B`;
-  console.log(`auth-fetch (dist/index.js) ${core} B min+gzip  ${verdict}`);
-  console.log(`auth-fetch/ky (dist/ky.js) ${kyEntry} B min+gzip  (not in the budget: only ky users load it)`);
-  console.log(`auth-fetch/vue (dist/vue.js) ${vueEntry} B min+gzip  (not in the budget: only Vue users load it; vue itself not counted)`);
-  console.log(`ky                         ${ky} B min+gzip  (same esbuild + gzip -9)`);
+  console.log(`auth-fetch     (dist/index.js) ${core} B min+gzip  ${verdict}`);
+  console.log(`auth-fetch/ky  (dist/ky.js)    ${kyEntry} B min+gzip  (not in the budget: only ky users load it)`);
+  console.log(`auth-fetch/vue (dist/vue.js)   ${vueEntry} B min+gzip  (not in the budget: only Vue users load it; vue itself not counted)`);
+  console.log(`ky                             ${ky} B min+gzip  (same esbuild + gzip -9)`);
   const limit = noGrowth ? CEILING_BYTES : BUDGET_BYTES;
   if (noGrowth) console.log(`no-growth check: ${core} B against the ceiling of ${CEILING_BYTES} B: ${core <= CEILING_BYTES ? 'pass' : 'FAIL'}`);
   process.exitCode = core <= limit ? 0 : 1;
