@@ -1,12 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
+import { appConfig } from '../shared/vite-config.js';
 
-// Served by the playground server under /vue/ (`npm run playground`), beside the vanilla page.
-export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
-  base: '/vue/',
-  plugins: [vue()],
-  logLevel: 'warn',
-  build: { outDir: 'dist', emptyOutDir: true },
-});
+export default defineConfig(appConfig('vue', fileURLToPath(new URL('.', import.meta.url)), vue()));
