@@ -93,5 +93,3 @@ describe('dispose() in plain Node, with a real BroadcastChannel', () => {
     expect(result.later.timers.every((ms) => ms <= PEER_TIMEOUT_MS)).toBe(true);
   });
 });
-  });
-});
