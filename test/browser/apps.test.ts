@@ -59,12 +59,16 @@ describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
     const first = await openApp(ctx, `${s.url}/${name}/`);
     await statusIs(first.page, 'anonymous');
 
-    // The login form as a person fills it (bob, not the prefilled alice).
+    // The login form as a person fills it: a wrong password first, then bob (not the prefilled alice).
     await first.page.locator('input[name="username"]').fill('bob');
+    await first.page.locator('input[name="password"]').fill('wonderland');
+    await first.page.getByRole('button', { name: 'Log in' }).click();
+    await expect(byTestId(first.page, 'error').textContent()).resolves.toBe('SignInError: Wrong username or password');
+    await statusIs(first.page, 'anonymous');
     await first.page.locator('input[name="password"]').fill('builder');
     await first.page.getByRole('button', { name: 'Log in' }).click();
     await statusIs(first.page, 'authenticated');
-    expect(served(s.stats, 'POST /auth/login')).toBe(1);
+    expect(served(s.stats, 'POST /auth/login')).toBe(2);
     const startupRefreshes = served(s.stats, REFRESH); // the page's start-up before the login (no cookie yet)
 
     // "Open another tab": authenticated from the first tab over BroadcastChannel, without a refresh call.

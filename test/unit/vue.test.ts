@@ -4,10 +4,10 @@
  * and refuse to run where nothing would ever unsubscribe them. (Their server path, where they
  * subscribe to nothing, is in test/integration/ssr.test.ts.)
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp, defineComponent, effectScope, h, nextTick } from 'vue';
+import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { createApp, defineComponent, effectScope, h, nextTick, type Ref } from 'vue';
 import { authFetchKey, onAuthEvent, useSession } from '../../src/vue.js';
-import type { AuthEvent } from '../../src/index.js';
+import type { AuthEvent, AuthFetch, SessionState } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
 import { countListeners } from '../helpers/listeners.js';
 import { setup } from '../helpers/setup.js';
@@ -97,5 +97,21 @@ describe('onAuthEvent', () => {
     expect(() => effectScope().run(() => onAuthEvent('session:end' as never, authFetch))).toThrow(/`onAuthEvent` takes a function/);
     expect(() => onAuthEvent(() => undefined, authFetch)).toThrow(/effectScope/);
     expect(listeners.made()).toBe(0);
+  });
+});
+
+describe('types', () => {
+  it('useSession is a read-only ref of SessionState; onAuthEvent handlers get AuthEvent', () => {
+    expectTypeOf(useSession).returns.toEqualTypeOf<Readonly<Ref<SessionState>>>();
+    expectTypeOf(onAuthEvent).parameter(0).parameter(0).toEqualTypeOf<AuthEvent>();
+    expectTypeOf(authFetchKey).toMatchTypeOf<symbol>();
+    const typeOnly = (session: ReturnType<typeof useSession>, authFetch: AuthFetch) => {
+      // @ts-expect-error the ref is read-only: the state changes only through the instance
+      session.value = { status: 'anonymous' };
+      // @ts-expect-error useSession takes the instance, not its options
+      useSession({ refresh: '/auth/refresh' });
+      return authFetch;
+    };
+    expect(typeof typeOnly).toBe('function');
   });
 });
