@@ -1,14 +1,14 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  // `ky` is its own entry so that the core never carries it; see src/ky.ts.
-  entry: { index: 'src/index.ts', ky: 'src/ky.ts' },
+  // `ky` and `vue` are entries of their own so that the core never carries them; see src/ky.ts, src/vue.ts.
+  entry: { index: 'src/index.ts', ky: 'src/ky.ts', vue: 'src/vue.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   target: 'es2022',
   platform: 'neutral',
   sourcemap: false,
-  // A peer of `auth-fetch/ky`, imported for types only; never bundled.
-  external: ['ky'],
+  // Peers: `auth-fetch/ky` imports ky for types only, `auth-fetch/vue` imports vue; never bundled.
+  external: ['ky', 'vue'],
 });

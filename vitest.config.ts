@@ -1,12 +1,39 @@
+import { fileURLToPath } from 'node:url';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vitest/config';
+import { readmeRecipes } from './test/helpers/readme-recipes.js';
+
+/**
+ * The real Vue and Svelte compilers for `.vue` and `.svelte` files (README's component recipes
+ * among them), and `auth-fetch` as an app imports it, mapped to the source under test (the example
+ * apps and check:package test the built package through `exports`).
+ */
+const frameworks = {
+  plugins: [readmeRecipes(), vue(), svelte({ configFile: false })],
+  resolve: {
+    alias: [
+      { find: /^auth-fetch\/vue$/, replacement: fileURLToPath(new URL('./src/vue.ts', import.meta.url)) },
+      { find: /^auth-fetch$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
+  },
+};
 
 // Three kinds of tests, one command: fast unit tests in happy-dom, integration tests against real
 // loopback servers in Node, and browser tests that drive Debian's Chromium.
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'happy-dom' } },
-      { test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 20_000 } },
+      {
+        ...frameworks,
+        // Svelte's `browser` export is its client runtime; without it a component test gets the server one.
+        resolve: { ...frameworks.resolve, conditions: ['browser'] },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'happy-dom' },
+      },
+      {
+        ...frameworks,
+        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
+      },
       {
         test: {
           name: 'browser',

@@ -35,9 +35,8 @@ export interface Tab {
   errors: string[];
 }
 
-/** Opens the playground in a new tab of `context` and waits until its auth-fetch start-up settled. */
-export async function openTab(context: BrowserContext, url: string): Promise<Tab> {
-  const page = await context.newPage();
+/** Collects the page's uncaught exceptions and console errors, other than failed loads, from now on. */
+export function watchErrors(page: Page): Tab {
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
   page.on('console', (message) => {
@@ -46,6 +45,13 @@ export async function openTab(context: BrowserContext, url: string): Promise<Tab
       errors.push(`console: ${message.text()}`);
     }
   });
+  return { page, errors };
+}
+
+/** Opens the playground in a new tab of `context` and waits until its auth-fetch start-up settled. */
+export async function openTab(context: BrowserContext, url: string): Promise<Tab> {
+  const page = await context.newPage();
+  const { errors } = watchErrors(page);
   await page.goto(url);
   await waitReady(page);
   return { page, errors };

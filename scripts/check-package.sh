@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds, then checks the package as a consumer gets it (`npm pack`): publint for the package.json
-# fields and files, attw for type resolution of `.` and `./ky` under node10, node16 (CJS and ESM)
+# fields and files, attw for type resolution of `.`, `./ky` and `./vue` under node10, node16 (CJS and ESM)
 # and bundler. Exits non-zero on any problem.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +9,7 @@ npm run --silent build
 # --strict: warnings (e.g. a `types` condition after `default`) fail too.
 npx publint --strict
 # Default profile "strict" includes node10: `typesVersions` in package.json is what makes
-# `auth-fetch/ky` resolve there (node10 ignores `exports`).
+# `auth-fetch/ky` and `auth-fetch/vue` resolve there (node10 ignores `exports`).
 npx attw --pack . --no-color --format table-flipped
 
 # attw checks resolution only; the compiler also reads the declarations. Consumers without
@@ -19,11 +19,20 @@ trap 'rm -rf "$consumer"' EXIT
 mkdir -p "$consumer/node_modules"
 ln -s "$PWD" "$consumer/node_modules/auth-fetch"
 ln -s "$PWD/node_modules/ky" "$consumer/node_modules/ky"
+# vue's types import its @vue/* packages: link them all, as an install would place them.
+ln -s "$PWD/node_modules/vue" "$consumer/node_modules/vue"
+ln -s "$PWD/node_modules/@vue" "$consumer/node_modules/@vue"
 cat > "$consumer/use.ts" <<'TS'
 import { createAuthFetch, isSessionEndedError } from 'auth-fetch';
 import { withAuth } from 'auth-fetch/ky';
+import { authFetchKey, onAuthEvent, useSession } from 'auth-fetch/vue';
 const authFetch = createAuthFetch({ refresh: '/auth/refresh' });
 export const options = withAuth(authFetch, { prefixUrl: '/api' });
+export const key = authFetchKey;
+export function setup() {
+  onAuthEvent((event) => event.type);
+  return useSession(authFetch).value.status;
+}
 export const ended = isSessionEndedError(new Error('x'));
 TS
 for setting in 'commonjs node16 node16' 'commonjs commonjs node10' 'module node16 node16' 'module esnext bundler'; do
@@ -37,13 +46,18 @@ JSON
     { echo "check:package: type errors for a \"type\": \"$type\" consumer with moduleResolution $resolution" >&2; exit 1; }
 done
 
-# Both entries load through the exports map (the package's self-reference) in CJS and in ESM.
+# The entries load through the exports map (the package's self-reference) in CJS and in ESM.
 node -e "
-const core = require('auth-fetch'), { withAuth } = require('auth-fetch/ky');
-if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function') process.exit(1);"
+const core = require('auth-fetch'), { withAuth } = require('auth-fetch/ky'), { useSession } = require('auth-fetch/vue');
+if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function' || typeof useSession !== 'function') process.exit(1);"
 node --input-type=module -e "
-const core = await import('auth-fetch'), { withAuth } = await import('auth-fetch/ky');
-if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function') process.exit(1);"
+const core = await import('auth-fetch'), { withAuth } = await import('auth-fetch/ky'), { useSession } = await import('auth-fetch/vue');
+if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function' || typeof useSession !== 'function') process.exit(1);"
+# vue is a peer of ./vue only: the core and ./ky never load it, ./vue loads it without bundling it.
+if grep -lE "from ['\"]vue['\"]|require\(['\"]vue['\"]\)" dist/index.* dist/ky.*; then
+  echo 'check:package: the files above load vue: only dist/vue.* may' >&2
+  exit 1
+fi
 # ky is a peer of ./ky, for its types only: no built file may load it (or bundle it: tsup's `external`).
 if grep -lE "from ['\"]ky['\"]|require\(['\"]ky['\"]\)" dist/*.js dist/*.cjs; then
   echo 'check:package: the files above load ky at run time' >&2
@@ -56,4 +70,9 @@ if ! npm pack --dry-run --json 2>/dev/null | grep -q '"path": "LICENSE"' ||
   echo 'check:package: LICENSE missing from the package, or not the MIT licence of "auth-fetch contributors" that package.json names' >&2
   exit 1
 fi
-echo 'check:package: LICENSE, publint, attw, consumer type-checks, CJS/ESM loading of . and ./ky, no run-time ky: all pass'
+if ! grep -qE "from ['\"]vue['\"]" dist/vue.js || ! grep -qE "require\(['\"]vue['\"]\)" dist/vue.cjs; then
+  echo 'check:package: dist/vue.js and dist/vue.cjs must import vue (the app'"'"'s copy), not bundle it' >&2
+  exit 1
+fi
+
+echo 'check:package: LICENSE, publint, attw, consumer type-checks, CJS/ESM loading of ., ./ky and ./vue, no run-time ky, vue only in ./vue: all pass'

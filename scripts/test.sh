@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 echo "== typecheck"; npx tsc --noEmit
 echo "== build"; npm run --silent build
+# The example apps import the built package (exports → dist/), so their types are checked after the build.
+echo "== apps typecheck"; npm run --silent typecheck:apps
 # publint, attw and loading both entries in CJS and ESM (rebuilds itself).
 echo "== package"; bash scripts/check-package.sh
 # Prints the core's min+gzip size against its budget; fails if it grew past the ceiling.

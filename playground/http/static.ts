@@ -3,12 +3,14 @@ import { stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { appStaticFile } from '../apps/builds.js';
 import { HttpError } from './messages.js';
 
 /**
  * Static files: `/` and `/<name>` from `playground/public/`, `/lib/<name>` from the library build
- * in `dist/`. A path is decoded once, resolved, and must stay inside its root; `..`, NUL bytes and
- * dot-files are refused, so neither `/../package.json` nor `/lib/%2e%2e%2fpackage.json` leaves it.
+ * in `dist/`, `/vue/` and `/svelte/` from the example apps' builds (apps/builds.ts). A path is
+ * decoded once, resolved, and must stay inside its root; `..`, NUL bytes and dot-files are refused,
+ * so neither `/../package.json` nor `/lib/%2e%2e%2fpackage.json` leaves it.
  */
 
 const PUBLIC_ROOT = fileURLToPath(new URL('../public/', import.meta.url));
@@ -39,9 +41,9 @@ export function resolveStaticPath(pathname: string): string {
   } catch {
     throw notFound();
   }
-  const [root, relative] = decoded.startsWith('/lib/')
-    ? [LIB_ROOT, decoded.slice('/lib/'.length)]
-    : [PUBLIC_ROOT, decoded === '/' ? 'index.html' : decoded.slice(1)];
+  const [root, relative] =
+    appStaticFile(decoded) ??
+    (decoded.startsWith('/lib/') ? [LIB_ROOT, decoded.slice('/lib/'.length)] : [PUBLIC_ROOT, decoded === '/' ? 'index.html' : decoded.slice(1)]);
   const segments = relative.split(/[/\\]/);
   if (relative.includes('\0') || segments.some((s) => s === '' || s === '..' || s.startsWith('.'))) {
     throw notFound();

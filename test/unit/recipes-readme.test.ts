@@ -1,24 +1,21 @@
 /**
- * README's recipes, run as written: each snippet is read from README.md (after its
- * `<!-- recipe: name -->` marker), its imports are supplied, and it runs in happy-dom against a
- * fake API. Vue and Svelte are not installed: their few functions the snippets use are stand-ins
- * with the same contract.
+ * README's recipes, run as written in happy-dom against a fake API, with the real frameworks: the
+ * vanilla snippet as a module body with its imports supplied, the Vue, Svelte and React ones as
+ * modules that the real Vite plugins compile (test/helpers/readme-recipes.ts), each importing the
+ * test's instance as `./auth.js`.
  */
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createElement, StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { act } from 'react';
+import { flushSync, mount, unmount } from 'svelte';
+import { get } from 'svelte/store';
+import { createApp, nextTick } from 'vue';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthFetch, type AuthFetch, type AuthFetchOptions, type SessionState } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
-
-// Paths, not `new URL(…, import.meta.url)`: happy-dom's URL is not the one node:fs accepts.
-const readme = readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../../README.md'), 'utf8');
-
-function recipe(name: string): string {
-  const match = new RegExp(`<!-- recipe: ${name} -->\\s*\`\`\`\\w+\\n([\\s\\S]*?)\`\`\``).exec(readme);
-  if (!match?.[1]) throw new Error(`README.md has no recipe "${name}"`);
-  return match[1];
-}
+import { recipe } from '../helpers/readme-recipes.js';
+import { countingBroadcastChannel, countListeners } from '../helpers/listeners.js';
+import { provideToRecipes } from '../helpers/recipe-auth.js';
 
 /** Runs a JS recipe as a module body: its imports are `imports` (all required), its exports the result. */
 async function run(name: string, imports: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -61,11 +58,33 @@ afterEach(() => {
 
 const until = (authFetch: AuthFetch, status: SessionState['status']) =>
   new Promise<void>((resolve) => {
-    const off = authFetch.subscribe((state) => state.status === status && (queueMicrotask(() => off()), resolve()));
+    const off = authFetch.subscribe((state) => {
+      if (state.status !== status) return;
+      queueMicrotask(() => off());
+      resolve();
+    });
   });
 
-/** The `auth.js` of the Vue and Svelte recipes: the vanilla recipe's first line. */
-const authJs = () => tracked({ refresh: '/auth/refresh', logout: '/auth/logout' });
+/** The `./auth.js` of the framework recipes: the vanilla recipe's first line, given to the recipes. */
+function authJs(): AuthFetch {
+  const authFetch = tracked({ refresh: '/auth/refresh', logout: '/auth/logout' });
+  provideToRecipes(authFetch);
+  return authFetch;
+}
+
+/**
+ * The recipes' instance, started (anonymous) and counting what subscribes to it; then a login as
+ * the server sees it (the refresh cookie is set), after which `signIn()` starts the session.
+ */
+async function anonymousApp() {
+  const { api } = server();
+  const authFetch = authJs();
+  const listeners = countListeners(authFetch);
+  await authFetch.ready;
+  api.state.refresh = 'ok';
+  const signIn = () => authFetch.setTokens({ accessToken: api.issue(), expiresIn: 300 });
+  return { authFetch, listeners, signIn };
+}
 
 describe('vanilla JS recipe', () => {
   it('shows the login form while anonymous, signs in on submit, loads /api/me with the token, signs out', async () => {
@@ -95,87 +114,106 @@ describe('vanilla JS recipe', () => {
   });
 });
 
-describe('Vue recipe', () => {
-  /** Vue's contract for these three: a ref's `.value`, a read-only view of it, cleanup when the scope stops. */
-  function vueStandIn() {
-    const disposers: Array<() => void> = [];
-    return {
-      shallowRef: <T>(value: T) => ({ value }),
-      readonly: <T extends object>(target: T) =>
-        new Proxy(target, {
-          set: () => {
-            throw new TypeError('readonly');
-          },
-        }),
-      onScopeDispose: (fn: () => void) => void disposers.push(fn),
-      stopScope: () => disposers.splice(0).forEach((fn) => fn()),
-    };
-  }
+describe('Vue recipes (auth-fetch/vue, real Vue)', () => {
+  it('main.ts provides the instance; App.vue follows the session, counts refreshes, logs out, and unsubscribes when unmounted', async () => {
+    const { authFetch, listeners, signIn } = await anonymousApp();
+    document.body.innerHTML = '<div id="app"></div>';
+    await import('readme:vue/main.ts');
+    const root = document.querySelector<HTMLElement & { __vue_app__?: { unmount(): void } }>('#app')!;
+    expect(root.textContent).toBe('Log in');
+    expect(listeners.active()).toBe(2); // useSession and onAuthEvent
 
-  it('useSession() follows the state, is read-only, and stops listening when its scope is disposed', async () => {
-    server();
-    const authFetch = authJs();
-    const { stopScope, ...vue } = vueStandIn();
-    const { useSession } = (await run('vue', { ...vue, authFetch })) as { useSession: () => { value: SessionState } };
+    signIn();
+    await nextTick();
+    expect(root.textContent).toContain('Signed in (0 refreshes)');
+    await authFetch.refresh();
+    await nextTick();
+    expect(root.textContent).toContain('Signed in (1 refreshes)');
 
-    const session = useSession();
-    expect(session.value.status).toBe('unknown');
-    await authFetch.ready;
-    expect(session.value.status).toBe('anonymous');
-    authFetch.setTokens({ accessToken: fakeApi().issue() });
-    expect(session.value.status).toBe('authenticated');
-    expect(() => ((session as { value: unknown }).value = null)).toThrow(TypeError);
+    const signedOut = until(authFetch, 'anonymous');
+    root.querySelector('button')!.click();
+    await signedOut;
+    await nextTick();
+    expect(root.textContent).toBe('Log in');
 
-    stopScope();
-    await authFetch.logout();
-    expect(session.value.status).toBe('authenticated'); // no longer listening
-    expect(authFetch.getState().status).toBe('anonymous');
+    root.__vue_app__!.unmount();
+    expect(listeners.active()).toBe(0);
   });
 });
 
-describe('Svelte recipes', () => {
-  /** What Svelte compiles `$store` in a component to: subscribe on mount, read synchronously, unsubscribe on destroy. */
-  function mount(store: AuthFetch) {
-    let value: SessionState | undefined;
-    const unsubscribe = store.subscribe((v) => (value = v));
-    return { get $authFetch() {
-      return value!;
-    }, destroy: unsubscribe };
-  }
+describe('Svelte recipes (no adapter, real Svelte 5)', () => {
+  it('a runes component reads $authFetch, counts refresh events through $effect, and unsubscribes when destroyed', async () => {
+    const { authFetch, listeners, signIn } = await anonymousApp();
+    const { default: Session } = await import('readme:svelte/Session.svelte');
+    const target = document.createElement('div');
+    const component = mount(Session, { target });
+    flushSync();
+    expect(target.textContent?.trim()).toBe('Log in');
+    expect(listeners.active()).toBe(2); // the $authFetch store and the $effect's on()
 
-  /** The recipe's `{#if …}` / `{:else if …}` conditions, evaluated against `$authFetch`; the index of the branch shown. */
-  function branch($authFetch: SessionState): number {
-    const conditions = [...recipe('svelte').matchAll(/\{[#:](?:else )?if (.+?)\}\n/g)].map((m) => m[1]!);
-    expect(conditions).toHaveLength(2);
-    return conditions.findIndex((c) => new Function('$authFetch', `return ${c}`)($authFetch) === true);
-  }
+    signIn();
+    flushSync();
+    expect(target.textContent).toContain('Signed in (0 refreshes)');
+    await authFetch.refresh();
+    flushSync();
+    expect(target.textContent).toContain('Signed in (1 refreshes)');
 
-  it('$authFetch renders the logout button when authenticated, the login link when anonymous, nothing while unknown', async () => {
-    server();
-    const authFetch = authJs();
-    const component = mount(authFetch);
-    expect(branch(component.$authFetch)).toBe(-1); // unknown: neither
-    await authFetch.ready;
-    expect(branch(component.$authFetch)).toBe(1);
-    authFetch.setTokens({ accessToken: fakeApi().issue() });
-    expect(branch(component.$authFetch)).toBe(0);
-    component.destroy();
+    const signedOut = until(authFetch, 'anonymous');
+    target.querySelector('button')!.click();
+    await signedOut;
+    flushSync();
+    expect(target.textContent?.trim()).toBe('Log in');
+
+    await unmount(component);
+    expect(listeners.active()).toBe(0);
   });
 
-  it('derived(authFetch, …) gives a signedIn store', async () => {
-    server();
-    const authFetch = authJs();
-    // Svelte's derived for one store: subscribes to it on first use and maps each value.
-    const derived = <T, U>(store: { subscribe: (fn: (v: T) => void) => () => void }, map: (v: T) => U) => ({
-      subscribe: (fn: (v: U) => void) => store.subscribe((v) => fn(map(v))),
-    });
-    const { signedIn } = (await run('svelte-derived', { derived, authFetch })) as { signedIn: ReturnType<typeof derived<SessionState, boolean>> };
+  it('derived(authFetch, …) and get() from svelte/store take the instance as it is', async () => {
+    const { authFetch, listeners, signIn } = await anonymousApp();
+    const { signedIn: signedInStore, isSignedIn } = await import('readme:svelte/session.ts');
     const seen: boolean[] = [];
-    const off = signedIn.subscribe((v) => seen.push(v));
-    await authFetch.ready;
-    authFetch.setTokens({ accessToken: fakeApi().issue() });
+    const off = signedInStore.subscribe((v) => seen.push(v));
+    expect(isSignedIn()).toBe(false);
+    signIn();
+    expect(isSignedIn()).toBe(true);
+    expect(get(authFetch)).toBe(authFetch.getState()); // get() on the instance itself
     await authFetch.logout();
     off();
-    expect(seen).toEqual([false, false, true, false]);
+    expect(seen).toEqual([false, true, false]);
+    expect(listeners.active()).toBe(0); // derived dropped its subscription with its last subscriber; get() kept none
+  });
+});
+
+describe('React recipe (useSyncExternalStore, real React 19)', () => {
+  // Web Locks are not in happy-dom (the instance uses the claim protocol here): test/browser/dispose.test.ts
+  // mounts this recipe under StrictMode in Chromium and checks the locks there.
+  it('under StrictMode: one instance, one channel, one subscription while mounted, none after unmount', async () => {
+    const channels = countingBroadcastChannel();
+    vi.stubGlobal('BroadcastChannel', channels.Channel);
+    vi.stubGlobal('IS_REACT_ACT_ENVIRONMENT', true);
+    const { authFetch, listeners, signIn } = await anonymousApp();
+    expect(channels.open()).toBe(1); // the module-level instance's own
+    const { useSession } = await import('readme:react/use-session.ts');
+    const Status = () => createElement('p', null, useSession().status);
+
+    const container = document.createElement('div');
+    const root = createRoot(container);
+    await act(async () => root.render(createElement(StrictMode, null, createElement(Status))));
+    expect(container.textContent).toBe('anonymous');
+    // StrictMode subscribed, unsubscribed and subscribed again: one left, and no other instance.
+    expect(listeners.made()).toBeGreaterThanOrEqual(2);
+    expect(listeners.active()).toBe(1);
+
+    await act(async () => signIn());
+    expect(container.textContent).toBe('authenticated');
+    await act(async () => void (await authFetch.refresh())); // a refresh claims the channel's turn
+    await act(async () => authFetch.logout());
+    expect(container.textContent).toBe('anonymous');
+
+    await act(async () => root.unmount());
+    expect(listeners.active()).toBe(0);
+    expect(channels.opened()).toBe(1);
+    authFetch.dispose();
+    expect(channels.open()).toBe(0);
   });
 });

@@ -1,0 +1,8 @@
+import { createApp } from 'vue';
+import { authFetchKey } from 'auth-fetch/vue';
+import { authFetch } from '../../shared/auth';
+import App from './App.vue';
+import '../../shared/style.css';
+
+// Provided once: every component's useSession() and onAuthEvent() find the instance here.
+createApp(App).provide(authFetchKey, authFetch).mount('#app');
