@@ -4,19 +4,17 @@
  */
 import type { RefreshOutcome } from './refresh-call.js';
 
-const SEE = 'See "Troubleshooting" in auth-fetch\'s README.';
-
 function likelyCause(outcome: RefreshOutcome, refreshUrl: URL | undefined, loggedIn: boolean): string | undefined {
   const page = globalThis.location?.origin;
   if (outcome.kind === 'rejected' && outcome.status === 403) {
-    return `the refresh endpoint answered 403${outcome.code ? ` (${outcome.code})` : ''}: the server likely does not allow this page's Origin (${page}); a dev proxy passes the browser's Origin through unchanged.`;
+    return `refresh refused with 403 ${outcome.code ?? ''}: does the server allow this page's Origin, ${page}? (A dev proxy passes the browser's Origin on.)`;
   }
   if (outcome.kind === 'rejected' && loggedIn) {
-    return `the first refresh after a login was refused (${outcome.status ?? 'refresh function'}): the refresh cookie was likely not stored or not sent (a cross-site API needs credentials: 'include' on the login and SameSite=None; Secure on the cookie).`;
+    return "the first refresh after a login was refused: the refresh cookie was not stored or not sent (a cross-site login needs credentials: 'include', the cookie SameSite=None; Secure).";
   }
   const crossOrigin = refreshUrl !== undefined && refreshUrl.origin !== page;
   if (outcome.kind === 'failed' && outcome.error.status === undefined && crossOrigin && outcome.error.cause instanceof TypeError) {
-    return `the refresh call to ${refreshUrl.origin} got no readable answer: if the server is up, CORS likely blocks it (it must answer this Origin with Access-Control-Allow-Origin and Access-Control-Allow-Credentials: true).`;
+    return `no readable answer from ${refreshUrl.origin}: if it is up, CORS blocks it (it must allow ${page} with credentials).`;
   }
 }
 
@@ -33,7 +31,7 @@ export function createMisconfigurationReport(refreshUrl: URL | undefined) {
       if (outcome.kind === 'ok') loggedIn = false;
       if (!cause) return;
       told = true;
-      console.warn(`auth-fetch: ${cause} ${SEE}`);
+      console.warn(`auth-fetch: ${cause} See README, Troubleshooting.`);
     },
   };
 }

@@ -77,19 +77,10 @@ describe('dispose() in plain Node, with a real BroadcastChannel', () => {
     expect(result.outcomes).toEqual(['SessionEndedError', 'SessionEndedError']);
     expect(result.before.channels).toBe(2);
     expect(result.atDispose.channels).toBe(0);
-    // At most the claim protocol's own short waits (Node has no Web Locks).
-    expect(result.atDispose.timers.every((ms) => ms <= PEER_TIMEOUT_MS)).toBe(true);
   });
 
-  /**
-   * KNOWN GAP of the current core (reported to the lead): a refresh that dispose() ends while it
-   * waits out another tab's claim keeps polling (`sleep(10)` in tabs.ts) for up to 50 ×
-   * peerTimeoutMs, so short timers can still be running after dispose. What holds today: none is
-   * longer than the peer wait, and they stop by themselves (the process exits). Once the core
-   * ends that wait on dispose, make this `toEqual({ channels: 0, timers: [] })`.
-   */
-  it('leaves at most short peer-wait timers running, which end by themselves', () => {
-    expect(result.later.channels).toBe(0);
-    expect(result.later.timers.every((ms) => ms <= PEER_TIMEOUT_MS)).toBe(true);
+  it('leaves no timer behind: not the wait for another tab, nor the refresh call, nor an open query', () => {
+    expect(result.atDispose).toEqual({ channels: 0, timers: [] });
+    expect(result.later).toEqual({ channels: 0, timers: [] });
   });
 });
