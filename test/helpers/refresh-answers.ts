@@ -2,7 +2,10 @@
  * A fetch over the fake API whose refresh calls get answers the test scripts in turn (then the fake
  * API's own), and that records every call: for the refresh retry, cooldown and refusal tests.
  */
-import type { fakeApi } from './fake-api.js';
+import { expect } from 'vitest';
+import type { AuthEvent, AuthFetchOptions } from '../../src/index.js';
+import { fakeApi } from './fake-api.js';
+import { setup } from './setup.js';
 
 /** One refresh answer; it gets the call's signal (a hung endpoint rejects only when that aborts). */
 export type Answer = (signal: AbortSignal | undefined) => Response | Promise<Response>;
@@ -32,3 +35,24 @@ export function scriptedRefresh(api: ReturnType<typeof fakeApi>) {
     refreshCalls: () => calls.filter((c) => c.url.endsWith('/auth/refresh')).length,
   };
 }
+
+/** A short refresh timeout: retry delays are 1/32, 2/32, 4/32 of it (±50 %), about 10, 20, 40 ms. */
+export const TIMEOUT = 320;
+
+/**
+ * A started session (a 300 s token) whose clock then moves on `elapsedMs`: by default past its
+ * expiry, so that the next request must refresh first.
+ */
+export async function expiredSession(extra: Partial<AuthFetchOptions> = {}, elapsedMs = 301_000) {
+  const api = fakeApi({ ttl: 300 });
+  const script = scriptedRefresh(api);
+  const authFetch = setup(api, { fetch: script.fetch, refreshTimeoutMs: TIMEOUT, ...extra });
+  expect((await authFetch.ready).status).toBe('authenticated');
+  script.calls.length = 0;
+  const events: AuthEvent[] = [];
+  authFetch.on((e) => events.push(e));
+  api.clock.now += elapsedMs;
+  const count = (type: AuthEvent['type']) => events.filter((e) => e.type === type).length;
+  return { api, script, authFetch, count, me: () => authFetch(`${api.origin}/api/me`) };
+}
+

@@ -4,28 +4,11 @@
  * or refresh function is cut off at `refreshTimeoutMs`.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { isRefreshError, isSessionEndedError, type AuthEvent, type AuthFetchOptions, type RefreshError } from '../../src/index.js';
+import { isRefreshError, isSessionEndedError, type RefreshError } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
-import { hang, scriptedRefresh, status, type Answer } from '../helpers/refresh-answers.js';
+import { expiredSession, hang, status, TIMEOUT, type Answer } from '../helpers/refresh-answers.js';
 import { setup } from '../helpers/setup.js';
 import { timed } from '../helpers/wait.js';
-
-/** Retry delays are 1/32, 2/32, 4/32 of it (±50 %): about 10, 20, 40 ms. */
-const TIMEOUT = 320;
-
-/** A started session whose token then expires, so that the next request refreshes first. */
-async function expiredSession(extra: Partial<AuthFetchOptions> = {}) {
-  const api = fakeApi({ ttl: 300 });
-  const script = scriptedRefresh(api);
-  const authFetch = setup(api, { fetch: script.fetch, refreshTimeoutMs: TIMEOUT, ...extra });
-  expect((await authFetch.ready).status).toBe('authenticated');
-  script.calls.length = 0;
-  const events: AuthEvent[] = [];
-  authFetch.on((e) => events.push(e));
-  api.clock.now += 301_000;
-  const count = (type: AuthEvent['type']) => events.filter((e) => e.type === type).length;
-  return { api, script, authFetch, count, me: () => authFetch(`${api.origin}/api/me`) };
-}
 
 afterEach(() => {
   vi.useRealTimers();
