@@ -80,6 +80,8 @@ async function attempt(config: Config, url: URL | undefined, clock: Clock, signa
     if (signal.aborted) {
       return { kind: 'failed', error: new RefreshError(`Refresh failed: no answer from ${target} within ${config.refreshTimeoutMs} ms`, { cause: signal.reason, status }) };
     }
+    // An answer that came but is not JSON: the parse error quotes the body, and the body holds the token.
+    if (status !== undefined) return { kind: 'failed', error: new RefreshError(`Refresh failed: the answer from ${target} is not JSON`, { status }) };
     const error = new RefreshError(`Refresh failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, status });
     // An answer that came but could not be read is no network hiccup; a function's failure is its own to retry.
     return { kind: status === undefined && typeof refresh !== 'function' ? 'transient' : 'failed', error };

@@ -1,0 +1,110 @@
+/**
+ * What a tab takes from the channel: a peer's token only when it is newer than its own (or, without
+ * one, issued after its last session end), a login always, nothing malformed and nothing from
+ * another app's scope, whatever the channel name.
+ */
+import { describe, expect, it } from 'vitest';
+import { jwtFor } from '../helpers/jwt.js';
+import { rawToken, tokenOf, useTabs } from '../helpers/tabs.js';
+import { sleep } from '../helpers/wait.js';
+
+const tabs = useTabs();
+const DELIVERY_MS = 50;
+
+describe('adopting a peer’s token', () => {
+  it('an older token than its own is ignored; a newer one is taken', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    const own = tokenOf(a)!;
+    tabs.post({ t: 'token', token: rawToken(jwtFor(Date.now() - 60_000, 300)) });
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(own);
+    const newer = jwtFor(Date.now() + 60_000, 300);
+    tabs.post({ t: 'token', token: rawToken(newer) });
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(newer);
+  });
+
+  it('after a session end, a token obtained before it is ignored, but a login message is taken', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    const before = rawToken(jwtFor(Date.now(), 300), Date.now() - 1_000);
+    await a.logout();
+    tabs.post({ t: 'token', token: before });
+    tabs.post({ t: 'answer', id: 'late', token: before });
+    await sleep(DELIVERY_MS);
+    expect(a.getState().status).toBe('anonymous');
+    tabs.post({ t: 'login', token: before });
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(before.accessToken);
+  });
+
+  it.each([
+    ['a token that is no bearer token', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), accessToken: 'two\nlines' }],
+    ['a non-finite exp', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), exp: Infinity }],
+    ['a non-finite expiresAt', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), expiresAt: NaN }],
+    ['a non-finite obtainedAt', rawToken(jwtFor(Date.now() + 60_000, 300), Infinity)],
+    ['a string exp', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), exp: '9999999999' }],
+  ])('%s is ignored, and later requests still work', async (_, token) => {
+    const a = tabs.tab();
+    await a.ready;
+    const own = tokenOf(a);
+    tabs.post({ t: 'token', token });
+    tabs.post({ t: 'login', token });
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(own);
+    expect((await a(`${tabs.api().url}/api/me`)).status).toBe(200);
+  });
+});
+
+describe('scopes: tokens never cross apps', () => {
+  it('messages of another scope on the same channel are ignored entirely (a token, a login, an end)', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    const own = tokenOf(a);
+    const other = tabs.scopeOf({ refresh: `${tabs.api().url}/other-app/refresh` });
+    const newer = rawToken(jwtFor(Date.now() + 60_000, 300));
+    for (const message of [{ t: 'token', token: newer }, { t: 'login', token: newer }, { t: 'end' }]) tabs.post(message, other);
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(own);
+  });
+
+  it('an instance with another refresh URL on the same channel name never gets the token', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    // Its own refresh endpoint refuses it (401): it ends anonymous unless it takes a's token.
+    const b = tabs.tab({ refresh: `${tabs.api().url}/other-app/refresh` });
+    expect((await b.ready).status).toBe('anonymous');
+    expect(tokenOf(a)).toBeDefined();
+  });
+
+  it('an instance with other trusted origins refreshes for itself; the same config shares', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    const same = tabs.tab();
+    await same.ready;
+    expect(tabs.api().refreshCalls).toBe(1);
+    expect(tokenOf(same)).toBe(tokenOf(a));
+    const wider = tabs.tab({ trustedOrigins: [tabs.api().url, 'https://cdn.example'] });
+    await wider.ready;
+    expect(tabs.api().refreshCalls).toBe(2);
+  });
+});
+
+describe('a login in one tab', () => {
+  it('reaches every tab without a refresh, with its claims', async () => {
+    const api = tabs.api();
+    api.mode = 'reject';
+    const login = jwtFor(Date.now(), 300, { sub: 'alice' });
+    const loginFetch = (input: RequestInfo | URL, init?: RequestInit) =>
+      String(input).endsWith('/auth/login') ? Promise.resolve(Response.json({ accessToken: login, user: 'alice' })) : fetch(input, init);
+    const a = tabs.tab({ fetch: loginFetch });
+    const b = tabs.tab();
+    await Promise.all([a.ready, b.ready]);
+    const calls = api.refreshCalls;
+    expect(await a.login(`${api.url}/auth/login`, { body: '{}' })).toEqual({ accessToken: login, user: 'alice' });
+    await sleep(DELIVERY_MS);
+    expect(b.getState()).toMatchObject({ status: 'authenticated', accessToken: login, claims: { sub: 'alice' } });
+    expect(api.refreshCalls).toBe(calls);
+  });
+});
