@@ -5,9 +5,9 @@
  */
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createAuthFetch, type AuthFetch, type AuthFetchOptions } from '../../src/index.js';
-import { startApiServer, type ApiServer } from './api-server.js';
+import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { fakeLockManager, installLocks } from './fake-locks.js';
-import { readExp } from './jwt.js';
+import { readExp } from '../../harness/jwt.js';
 
 export interface RawToken {
   accessToken: unknown;

@@ -4,7 +4,7 @@
  * another app's scope, whatever the channel name.
  */
 import { describe, expect, it } from 'vitest';
-import { jwtFor } from '../helpers/jwt.js';
+import { jwtFor } from '../../harness/jwt.js';
 import { rawToken, tokenOf, useTabs } from '../helpers/tabs.js';
 import { sleep } from '../helpers/wait.js';
 

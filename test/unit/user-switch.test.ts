@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetch } from '../../src/index.js';
-import { makeJwt } from '../helpers/jwt.js';
+import { makeJwt } from '../../harness/jwt.js';
 import { json, manualFetch } from '../helpers/manual-fetch.js';
 import { sleep } from '../helpers/wait.js';
 
