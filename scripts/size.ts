@@ -1,24 +1,25 @@
 /**
- * Size budget: the core entry (`dist/index.js`, tabs included) bundled with esbuild, minified and
- * gzipped at level 9, next to ky bundled the same way. Exits 1 above the budget.
- * Run after `npm run build`: `npm run size`. `--no-growth` (what `npm test` runs) exits 1 only
- * above CEILING_BYTES; it still prints how far the core is from the budget.
+ * Size: the core entry (`dist/index.js`, tabs included) bundled with esbuild, minified and gzipped
+ * at level 9, next to ky bundled the same way. Exits 1 when the core grows past CEILING_BYTES.
+ * Run after `npm run build`: `npm run size` (`npm test` runs it too). The 3,000 B budget of issue 5
+ * was withdrawn by issue 11: below the ceiling, readability wins over bytes.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
-/** Bytes of min+gzip the core may take (issue 5). */
-export const BUDGET_BYTES = 3_000;
 /**
- * The core does not fit the budget with the features issues 2 and 3 require (see README, "Size").
- * Until that is decided, CI fails on growth past this ceiling; raising it takes a commit that says
- * why. 5,300 B → 5,900 B on 2026-11-29 for 17 defect fixes found by probing the API (eras, one-shot
- * bodies, checks of options, tokens and refresh answers on arrival, dispose, one listener per
- * caller signal, `signal: null`): +585 B in all.
+ * The most the core may take; raising it takes a commit that says why.
+ * - 5,300 → 5,900 B (2026-11-29): 17 defect fixes found by probing the API (+585 B).
+ * - 5,900 → 9,000 B (2026-11-30): the features of issues 11 and 12, measured by taking each out of
+ *   the bundle (README, "Size"): refresh retries and the shared cooldown, the presence lock and
+ *   lone-tab start-up, login() and LoginError, the misconfiguration report, claims and refusals in
+ *   the state, the session hint, return-to-tab refreshes, skew from every server time, scoped
+ *   tab messages, and dispose() ending every wait and timer. The split into modules costs little
+ *   (shared objects with named members).
  */
-export const CEILING_BYTES = 5_900;
+export const CEILING_BYTES = 9_000;
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE_ENTRY = `${root}dist/index.js`;
 
@@ -53,14 +54,11 @@ export async function sizes(): Promise<{ core: number; kyEntry: number; vueEntry
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const noGrowth = process.argv.includes('--no-growth');
   const { core, kyEntry, vueEntry, ky } = await sizes();
-  const verdict = core <= BUDGET_BYTES ? `within budget ${BUDGET_BYTES} B` : `OVER budget ${BUDGET_BYTES} B by ${core - BUDGET_BYTES} B`;
-  console.log(`auth-fetch     (dist/index.js) ${core} B min+gzip  ${verdict}`);
-  console.log(`auth-fetch/ky  (dist/ky.js)    ${kyEntry} B min+gzip  (not in the budget: only ky users load it)`);
-  console.log(`auth-fetch/vue (dist/vue.js)   ${vueEntry} B min+gzip  (not in the budget: only Vue users load it; vue itself not counted)`);
+  const verdict = core <= CEILING_BYTES ? `within the ceiling of ${CEILING_BYTES} B` : `OVER the ceiling of ${CEILING_BYTES} B by ${core - CEILING_BYTES} B`;
+  console.log(`auth-fetch     (dist/index.js) ${core} B min+gzip  ${verdict}; ${(core / ky).toFixed(2)}× ky`);
+  console.log(`auth-fetch/ky  (dist/ky.js)    ${kyEntry} B min+gzip  (apart from the core: only ky users load it)`);
+  console.log(`auth-fetch/vue (dist/vue.js)   ${vueEntry} B min+gzip  (apart from the core: only Vue users load it; vue itself not counted)`);
   console.log(`ky                             ${ky} B min+gzip  (same esbuild + gzip -9)`);
-  const limit = noGrowth ? CEILING_BYTES : BUDGET_BYTES;
-  if (noGrowth) console.log(`no-growth check: ${core} B against the ceiling of ${CEILING_BYTES} B: ${core <= CEILING_BYTES ? 'pass' : 'FAIL'}`);
-  process.exitCode = core <= limit ? 0 : 1;
+  process.exitCode = core <= CEILING_BYTES ? 0 : 1;
 }

@@ -61,11 +61,15 @@ export async function callLogin(config: Config, clock: Clock, url: string | URL,
   }
 }
 
-/** POSTs the logout URL once, bounded like a refresh (browsers give fetch no timeout of their own). */
-export async function callLogout(config: Config, url: string | URL): Promise<void> {
+/**
+ * POSTs the logout URL once, bounded like a refresh (browsers give fetch no timeout of their own).
+ * `accessToken`, given for a trusted logout URL, lets the server deny that token until it expires.
+ */
+export async function callLogout(config: Config, url: string | URL, accessToken: string | undefined): Promise<void> {
+  const headers: Record<string, string> = accessToken ? { authorization: `Bearer ${accessToken}` } : {};
   let response: Response;
   try {
-    response = await config.fetch(url, { method: 'POST', credentials: config.credentials, signal: AbortSignal.timeout(config.refreshTimeoutMs) });
+    response = await config.fetch(url, { method: 'POST', credentials: config.credentials, headers, signal: AbortSignal.timeout(config.refreshTimeoutMs) });
   } catch (cause) {
     throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
   }

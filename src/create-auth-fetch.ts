@@ -102,10 +102,13 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       throw outcome.error;
     },
     async logout() {
+      const token = session.token();
       session.end('logout');
       channel?.post({ t: 'end' });
       const url = origins.logoutUrl ?? config.logout;
-      if (url) await callLogout(config, url);
+      // The token goes only where it may (a trusted origin), so that the server can deny it at once.
+      const trusted = origins.logoutUrl && origins.trusted.includes(origins.logoutUrl.origin);
+      if (url) await callLogout(config, url, trusted ? token?.accessToken : undefined);
     },
     dispose() {
       disposed = true;

@@ -53,7 +53,12 @@ const page = {
     provideToRecipes(authFetch);
   },
   counts: () => ({ subscribed: listeners.active(), subscriptions: listeners.made(), open: channels.open(), opened: channels.opened() }),
-  locks: () => navigator.locks.query().then((q) => ({ held: q.held?.length ?? 0, pending: q.pending?.length ?? 0 })),
+  /** Refresh locks held or waited for, and presence locks (one per live instance, held for its life). */
+  locks: () =>
+    navigator.locks.query().then((q) => {
+      const held = (q.held ?? []).map((lock) => lock.name ?? '');
+      return { held: held.filter((n) => !n.includes(':tab:')).length, presence: held.filter((n) => n.includes(':tab:')).length, pending: q.pending?.length ?? 0 };
+    }),
 };
 export type ReactSessionPage = typeof page;
 (window as unknown as { page: typeof page }).page = page;
