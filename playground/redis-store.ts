@@ -22,12 +22,15 @@ import {
  *   posts:<user>       list of JSON posts                24 h after the last post
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
- * timeout), the error becomes StoreUnavailableError and the server answers 503; the client keeps
+ * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
+ * open; the error becomes StoreUnavailableError and the server answers 503; the client keeps
  * reconnecting in the background and the server recovers by itself.
  */
 
 const CONNECT_TIMEOUT_MS = 2000;
 const COMMAND_TIMEOUT_MS = 2000;
+/** The whole store call, however many commands it sends (see withDeadline). */
+const DEADLINE_MS = 2000;
 const MAX_RECONNECT_DELAY_MS = 1000;
 const SCRIPT_SHA = createHash('sha1').update(ROTATE_SCRIPT).digest('hex');
 
@@ -90,11 +93,25 @@ export async function connectRedisStore(url: string, options: RedisStoreOptions 
 
 type Client = ReturnType<typeof createClient>;
 
+/**
+ * Every store call answers within DEADLINE_MS. node-redis's own command timeout stops counting
+ * once the command is written to the socket, so a stalled Redis (paused process, a partition that
+ * keeps the socket open) would hang the request for good; this deadline covers the whole call.
+ */
+function withDeadline<T>(operation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`redis: no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+  });
+  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
+}
+
 /** Connection trouble → StoreUnavailableError (503); a genuine error reply is a bug and stays as is. */
 async function guard<T>(operation: () => Promise<T>): Promise<T> {
   try {
-    return await operation();
+    return await withDeadline(operation());
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     if (error instanceof ErrorReply && !/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN)/.test(error.message)) throw error;
     throw new StoreUnavailableError(`redis: ${(error as Error).message}`, { cause: error });
   }

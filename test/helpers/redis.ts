@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /**
  * A real, throwaway redis-server (Debian's; `scripts/system-deps.sh` installs it) on a free
  * loopback port, without persistence. `stop()` kills it for good; `crash()` and `revive()` take
- * it down and up again on the same port.
+ * it down and up again on the same port; `pause()` and `resume()` stall it with the socket open.
  */
 
 export interface TestRedis {
@@ -18,6 +18,10 @@ export interface TestRedis {
   crash(): Promise<void>;
   /** Starts it again on the same port, empty, as a crash without persistence leaves it. */
   revive(): Promise<void>;
+  /** Stops the process (SIGSTOP): connections stay open but nothing answers, as in a stall or partition. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT); what was sent meanwhile is then executed. */
+  resume(): void;
 }
 
 const REDIS_BIN = process.env.REDIS_SERVER ?? 'redis-server';
@@ -80,6 +84,12 @@ export async function startRedis(): Promise<TestRedis> {
     },
     async revive() {
       child = await launch(port, dir);
+    },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
   };
 }

@@ -52,3 +52,21 @@ describe('Redis store: outage', () => {
     expect(logs.some((line) => line.startsWith('store unavailable'))).toBe(true);
   });
 });
+
+describe('Redis store: stall', () => {
+  it('answers 503 within about 2 s while Redis is paused with the socket open, and recovers after', async () => {
+    const server = await startOne(redis.url);
+    const session = await loggedIn(server.url);
+    redis.pause();
+    try {
+      const startedAt = Date.now();
+      const answers = await Promise.all([session.fetch('/api/posts'), session.refresh(), session.login()]);
+      for (const res of answers) await expect503(res);
+      expect(Date.now() - startedAt).toBeLessThan(3000);
+    } finally {
+      redis.resume();
+    }
+    expect((await session.fetch('/api/posts')).status).toBe(200);
+    expect((await loggedIn(server.url)).cookie).toBeDefined();
+  });
+});
