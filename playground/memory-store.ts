@@ -11,8 +11,8 @@ import type {
 /**
  * The embedded default store: plain Maps in one process. Each operation runs without an `await`
  * inside, so on Node's single thread it is atomic, which is what the Store contract asks for.
- * Expired entries are ignored on read and swept lazily (at most once a minute, on a write), so
- * there is no timer to stop.
+ * Expired entries are ignored on read and swept lazily (at most once a minute, on a write); the
+ * one exception is the sealed grace-window successor, dropped by a timer when its window ends.
  */
 
 interface TokenRecord {
@@ -33,7 +33,12 @@ interface IdempotencyRecord {
 
 const SWEEP_EVERY_MS = 60_000;
 
-export function createMemoryStore(clock: () => number = Date.now): Store {
+/** The memory store, plus counts of what it holds (for tests and the bench). */
+export interface MemoryStore extends Store {
+  held(): { families: number; tokens: number; sealedSuccessors: number; idempotencyRecords: number; posts: number };
+}
+
+export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
   const families = new Map<string, { userId: string; expiresAt: number }>();
   const tokens = new Map<string, TokenRecord>();
   const idempotency = new Map<string, IdempotencyRecord>();
@@ -62,6 +67,17 @@ export function createMemoryStore(clock: () => number = Date.now): Store {
     }
   };
 
+  /**
+   * The sealed successor is the one raw token value the store holds: drop it when the grace window
+   * ends, not at the next sweep. Timers of one duration share one list in Node, so one per
+   * rotation is cheap; unref'd, they never keep the process alive.
+   */
+  const forgetSealedAfter = (record: TokenRecord, ms: number): void => {
+    setTimeout(() => {
+      delete record.successorSealed;
+    }, ms).unref();
+  };
+
   const rotate = (request: RotateRequest): RotateOutcome => {
     const { now } = request;
     const record = live(tokens, request.presentedHash, now);
@@ -77,6 +93,7 @@ export function createMemoryStore(clock: () => number = Date.now): Store {
       if (request.graceMs > 0) {
         record.successorSealed = request.successorSealed;
         record.graceUntil = now + request.graceMs;
+        forgetSealedAfter(record, request.graceMs);
       }
       return { kind: 'rotated', session: { userId, familyId, expiresAt } };
     }
@@ -149,6 +166,14 @@ export function createMemoryStore(clock: () => number = Date.now): Store {
     async listPosts(author) {
       const now = clock();
       return (posts.get(author) ?? []).filter((entry) => entry.expiresAt > now).map((entry) => entry.post);
+    },
+
+    held() {
+      let sealedSuccessors = 0;
+      for (const record of tokens.values()) if (record.successorSealed !== undefined) sealedSuccessors += 1;
+      let postCount = 0;
+      for (const list of posts.values()) postCount += list.length;
+      return { families: families.size, tokens: tokens.size, sealedSuccessors, idempotencyRecords: idempotency.size, posts: postCount };
     },
 
     async close() {
