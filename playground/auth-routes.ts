@@ -83,15 +83,13 @@ export const refresh: Handler = async (req, res, ctx) => {
     }
     case 'reused':
       stats.refreshTokensPresentedTwice += 1;
-      if (outcome.revoked) {
-        stats.refreshReused += 1;
-        securityEvent(stats, ctx.log, 'refresh_token_reused', {
-          userId: outcome.userId,
-          familyId: outcome.familyId,
-          origin: req.headers.origin ?? null,
-          remoteAddress: req.socket.remoteAddress ?? null,
-        });
-      }
+      stats.refreshReused += 1;
+      securityEvent(stats, ctx.log, 'refresh_token_reused', {
+        userId: outcome.userId,
+        familyId: outcome.familyId,
+        origin: req.headers.origin ?? null,
+        remoteAddress: req.socket.remoteAddress ?? null,
+      });
       throw refused(req, 'refresh_token_reused', 'Refresh token was already used; the session is revoked');
     case 'invalid':
       throw refused(req, 'invalid_refresh_token', 'Refresh token is unknown, expired or revoked');

@@ -81,12 +81,12 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
   const rotate = (request: RotateRequest): RotateOutcome => {
     const { now } = request;
     const record = live(tokens, request.presentedHash, now);
-    if (!record) return { kind: 'invalid' };
-    const family = live(families, record.familyId, now);
+    const family = record && live(families, record.familyId, now);
+    // A revoked session is gone: none of its tokens is known any more.
+    if (!record || !family) return { kind: 'invalid' };
     const { userId, familyId } = record;
 
     if (record.successorHash === undefined) {
-      if (!family) return { kind: 'invalid' };
       const expiresAt = Math.min(now + request.refreshTtlMs, family.expiresAt);
       tokens.set(request.successorHash, { userId, familyId, expiresAt });
       record.successorHash = request.successorHash;
@@ -98,7 +98,6 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
       return { kind: 'rotated', session: { userId, familyId, expiresAt } };
     }
 
-    if (!family) return { kind: 'reused', userId, familyId, revoked: false };
     const successor = live(tokens, record.successorHash, now);
     if (record.successorSealed !== undefined && (record.graceUntil ?? 0) > now && successor) {
       return {
@@ -110,7 +109,7 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
     // Outside the grace window: drop the family, which invalidates every descendant at once.
     families.delete(familyId);
     delete record.successorSealed;
-    return { kind: 'reused', userId, familyId, revoked: true };
+    return { kind: 'reused', userId, familyId };
   };
 
   return {

@@ -1,50 +1,71 @@
 /**
- * The one Lua script of the Redis store: refresh-token rotation with reuse detection.
+ * The Lua scripts of the Redis store: refresh-token rotation with reuse detection, and revocation.
  *
- * Why Lua rather than WATCH/MULTI: rotation reads the presented token, decides, and writes up to
- * four keys. A script runs atomically inside Redis in one round trip, so two instances presenting
- * the same token at the same instant are simply serialised: one rotates, the other sees the
- * rotation and gets the grace answer. WATCH/MULTI would make the loser abort and retry (20 racing
- * refreshes → many retries), and node-redis needs a dedicated connection for each WATCH.
+ * Why Lua rather than WATCH/MULTI: rotation reads the family, decides, and writes several keys. A
+ * script runs atomically inside Redis in one round trip, so two instances presenting the same token
+ * at the same instant are simply serialised: one rotates, the other sees the rotation and gets the
+ * grace answer. WATCH/MULTI would make the loser abort and retry (20 racing refreshes → many
+ * retries), and node-redis needs a dedicated connection for each WATCH.
  *
- * Keys (layout in redis-store.ts): `rt:<hash>` a hash {user, fam, exp, succ}; `fam:<id>` a hash
- * {user, exp}; `grace:<hash>` the sealed successor. The family and successor keys are derived
- * inside the script, which is fine on one Redis; Redis Cluster would need hash tags.
+ * Redis Cluster: every key a script touches carries the user's hash tag `{u:<user>}` (layout in
+ * redis-store.ts), so all of them live in one slot, as a multi-key script on a cluster requires.
+ * The token index (`tok:<hash>`, untagged) is read and written outside the scripts.
  *
- * Expiry is Redis's own (PEXPIREAT/PX): an expired token or family simply no longer exists.
+ * Expiry is Redis's own (PEXPIREAT/PX): an expired family simply no longer exists.
  */
 
 export const ROTATE_SCRIPT = `
--- KEYS[1] rt:<presented>  KEYS[2] rt:<successor>  KEYS[3] grace:<presented>
--- ARGV[1] key prefix  ARGV[2] successor hash  ARGV[3] sealed successor
--- ARGV[4] now (ms)  ARGV[5] refresh TTL (ms)  ARGV[6] grace (ms)
-local record = redis.call('HMGET', KEYS[1], 'user', 'fam', 'succ')
-local user, fam, succ = record[1], record[2], record[3]
+-- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>
+-- ARGV[1] presented hash  ARGV[2] successor hash  ARGV[3] sealed successor
+-- ARGV[4] now (ms)  ARGV[5] refresh TTL (ms)  ARGV[6] grace (ms)  ARGV[7] rotated tokens kept
+local now = tonumber(ARGV[4])
+local fam = redis.call('HMGET', KEYS[1], 'user', 'exp', 'cur', 'curExp')
+local user, famExp, cur, curExp = fam[1], fam[2], fam[3], fam[4]
 if not user then return {'invalid'} end
-local famKey = ARGV[1] .. 'fam:' .. fam
-local famExp = redis.call('HGET', famKey, 'exp')
 
-if not succ then
+if cur == ARGV[1] then
   -- The presented token is current: rotate it (RFC 9700 §4.14.2).
-  if not famExp then return {'invalid'} end
-  local exp = math.min(tonumber(ARGV[4]) + tonumber(ARGV[5]), tonumber(famExp))
-  local expText = string.format('%d', exp)
-  redis.call('HSET', KEYS[2], 'user', user, 'fam', fam, 'exp', expText)
-  redis.call('PEXPIREAT', KEYS[2], expText)
-  -- HSET keeps the old record's own expiry: it stays around for reuse detection until then.
-  redis.call('HSET', KEYS[1], 'succ', ARGV[2])
+  local exp = string.format('%d', math.min(now + tonumber(ARGV[5]), tonumber(famExp)))
+  redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'curExp', exp)
+  -- The family lives as long as its current token: an abandoned session leaves nothing behind.
+  redis.call('PEXPIREAT', KEYS[1], exp)
+  redis.call('ZADD', KEYS[2], now, ARGV[1])
+  redis.call('PEXPIREAT', KEYS[2], exp)
   if tonumber(ARGV[6]) > 0 then
     redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[6])
+  else
+    redis.call('DEL', KEYS[3])
   end
-  return {'rotated', user, fam, expText}
+  -- Only the newest rotated tokens are remembered for reuse detection; older ones are forgotten.
+  local reply = {'rotated', user, exp}
+  local excess = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[7])
+  if excess > 0 then
+    for _, forgotten in ipairs(redis.call('ZPOPMIN', KEYS[2], excess)) do table.insert(reply, forgotten) end
+  end
+  return reply
 end
 
--- Presented again after its rotation.
-if not famExp then return {'reused', user, fam, '0'} end
+local rotatedAt = redis.call('ZSCORE', KEYS[2], ARGV[1])
+if not rotatedAt then return {'invalid'} end
+-- Presented again after its rotation. Within the grace window the answer is the family's
+-- newest token (kept sealed for the window), never an older one that was rotated since.
 local sealed = redis.call('GET', KEYS[3])
-local succExp = redis.call('HGET', ARGV[1] .. 'rt:' .. succ, 'exp')
-if sealed and succExp then return {'grace', user, fam, succExp, sealed} end
--- Outside the grace window: dropping the family invalidates every descendant at once.
-redis.call('DEL', famKey, KEYS[3])
-return {'reused', user, fam, '1'}
+if tonumber(rotatedAt) + tonumber(ARGV[6]) > now and sealed then
+  return {'grace', user, curExp, sealed}
+end
+-- Outside the grace window: revoke the family; the caller forgets its tokens' index entries.
+local reply = {'reused', user, cur}
+for _, hash in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do table.insert(reply, hash) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return reply
+`;
+
+export const REVOKE_SCRIPT = `
+-- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>
+-- Returns every token hash of the family, so the caller can drop their index entries.
+local cur = redis.call('HGET', KEYS[1], 'cur')
+local hashes = redis.call('ZRANGE', KEYS[2], 0, -1)
+if cur then table.insert(hashes, cur) end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return hashes
 `;

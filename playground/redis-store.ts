@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ErrorReply, createClient } from 'redis';
-import { ROTATE_SCRIPT } from './redis-scripts.js';
+import { ErrorReply, createClient, createCluster } from 'redis';
+import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './redis-scripts.js';
 import {
+  ROTATED_TOKENS_KEPT,
   StoreUnavailableError,
   type IdempotencyClaim,
   type Post,
@@ -10,16 +11,18 @@ import {
 } from './store.js';
 
 /**
- * The Store on Redis, so several server instances share sessions, reuse detection and
- * idempotency. Client: `redis` (node-redis), Redis's own maintained client, with TypeScript types
- * and Lua scripting built in; ioredis is in maintenance mode.
+ * The Store on Redis (one node or a Redis Cluster), so several server instances share sessions,
+ * reuse detection and idempotency. Client: `redis` (node-redis), Redis's own maintained client,
+ * with TypeScript types, Lua scripting and cluster support built in; ioredis is in maintenance mode.
  *
- * Every key carries an expiry Redis enforces; there is no sweeper. Layout (prefix `auth-fetch:`):
- *   fam:<familyId>     hash {user, exp}                  until the family's absolute end
- *   rt:<sha256>        hash {user, fam, exp, succ?}      until the token's expiry
- *   grace:<sha256>     sealed successor                  for the grace window only
- *   idem:<user>:<key>  JSON {fp, status?, body?}         in flight: 5 min, done: 24 h
- *   posts:<user>       list of JSON posts                24 h after the last post
+ * Every key carries an expiry Redis enforces; there is no sweeper. Layout (prefix `auth-fetch:`;
+ * `{u:<user>}` is a hash tag, so a user's keys share one cluster slot and one script can touch them):
+ *   tok:<sha256>             "<familyId> <user>"       which session a token belongs to; until its expiry
+ *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp}  the session: absolute end, current token; until curExp
+ *   {u:<user>}:rotated:<id>  zset hash → rotated at    the last ROTATED_TOKENS_KEPT rotated tokens (reuse detection)
+ *   {u:<user>}:sealed:<id>   sealed current token      for the grace window only
+ *   idem:<user>:<key>        JSON {fp, status?, body?}  in flight: 5 min, done: 24 h
+ *   posts:<user>             list of JSON posts        24 h after the last post
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
  * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
@@ -32,7 +35,7 @@ const COMMAND_TIMEOUT_MS = 2000;
 /** The whole store call, however many commands it sends (see withDeadline). */
 const DEADLINE_MS = 2000;
 const MAX_RECONNECT_DELAY_MS = 1000;
-const SCRIPT_SHA = createHash('sha1').update(ROTATE_SCRIPT).digest('hex');
+const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
 
 export class StoreConnectError extends Error {
   override name = 'StoreConnectError' as const;
@@ -41,6 +44,11 @@ export class StoreConnectError extends Error {
 export interface RedisStoreOptions {
   /** Key prefix, so tests (or apps) can share one Redis. @default 'auth-fetch:' */
   prefix?: string;
+  /**
+   * Talk to a Redis Cluster: `url` names one or more of its nodes, comma-separated; the client
+   * discovers the rest. @default false
+   */
+  cluster?: boolean;
   log?: (line: string) => void;
 }
 
@@ -49,32 +57,48 @@ function redact(url: string): string {
   return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
+type SingleClient = ReturnType<typeof createClient>;
+type ClusterClient = ReturnType<typeof createCluster>;
+/**
+ * The commands the store sends. A cluster client has the same methods, routed by their (first)
+ * key; its types differ only in generics node-redis cannot unify, hence the one cast below.
+ */
+type Client = Pick<SingleClient, 'get' | 'set' | 'del' | 'evalSha' | 'eval' | 'multi' | 'lRange'>;
+
+function openClient(url: string, options: RedisStoreOptions, isConnected: () => boolean): SingleClient | ClusterClient {
+  const settings = {
+    disableOfflineQueue: true,
+    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // Before the first connection a failure is final (a clear error, not a hang);
+      // afterwards we retry forever with a capped delay, so the server recovers by itself.
+      reconnectStrategy: (retries: number) => (isConnected() ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
+    },
+  };
+  if (!options.cluster) return createClient({ url, ...settings });
+  const rootNodes = url.split(',').map((node) => ({ url: node.trim() }));
+  return createCluster({ rootNodes, defaults: settings });
+}
+
 /** Connects or fails within CONNECT_TIMEOUT_MS, naming REDIS_URL; no retry loop at start-up. */
 export async function connectRedisStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
   const log = options.log ?? (() => undefined);
   let connected = false;
-  let client: ReturnType<typeof createClient>;
+  let client: SingleClient | ClusterClient;
   try {
-    client = createClient({
-      url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-      socket: {
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        // Before the first connection a failure is final (a clear error, not a hang);
-        // afterwards we retry forever with a capped delay, so the server recovers by itself.
-        reconnectStrategy: (retries) => (connected ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
-      },
-    });
+    client = openClient(url, options, () => connected);
   } catch (error) {
     throw new StoreConnectError(`REDIS_URL ${redact(url)} is not a valid Redis URL: ${(error as Error).message}`);
   }
   let lastError = '';
-  client.on('error', (error: Error) => {
+  const onError = (error: Error): void => {
     // Without a listener node-redis errors would crash the process; log each new kind once.
     if (error.message !== lastError) log(`redis: ${error.message}`);
     lastError = error.message;
-  });
+  };
+  client.on('error', onError);
+  client.on('node-error', onError);
   client.on('ready', () => {
     if (connected) log('redis: reconnected');
     lastError = '';
@@ -82,16 +106,20 @@ export async function connectRedisStore(url: string, options: RedisStoreOptions 
   try {
     await client.connect();
     // A server that wants AUTH, or is still loading, answers PING with an error: fail now, clearly.
-    await client.ping();
+    // (A cluster client has already asked a node for the slot map, which fails the same way.)
+    if (!options.cluster) await (client as SingleClient).ping();
   } catch (error) {
-    await client.destroy();
+    client.destroy();
     throw new StoreConnectError(`cannot connect to REDIS_URL ${redact(url)}: ${(error as Error).message || String(error)}`);
   }
   connected = true;
-  return createRedisStore(client, options.prefix ?? 'auth-fetch:');
+  const close = async (): Promise<void> => {
+    // A graceful QUIT needs a live connection; while reconnecting, just drop the socket.
+    if (client.isReady) await client.close();
+    else if (client.isOpen) client.destroy();
+  };
+  return createRedisStore(client as unknown as Client, options.prefix ?? 'auth-fetch:', close);
 }
-
-type Client = ReturnType<typeof createClient>;
 
 /**
  * Every store call answers within DEADLINE_MS. node-redis's own command timeout stops counting
@@ -117,58 +145,105 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-function createRedisStore(client: Client, prefix: string): Store {
-  const key = (...parts: string[]): string => prefix + parts.join(':');
+/** A user's hash tag: all of a user's session keys share one cluster slot. */
+const userTag = (userId: string): string => `{u:${encodeURIComponent(userId)}}`;
 
-  const runRotate = async (keys: string[], args: string[]): Promise<string[]> => {
+/** The token index value: which session a refresh token belongs to. */
+function parseOwner(value: string | null): { familyId: string; userId: string } | undefined {
+  const space = value?.indexOf(' ') ?? -1;
+  if (value === null || value === undefined || space < 0) return undefined;
+  return { familyId: value.slice(0, space), userId: value.slice(space + 1) };
+}
+
+function createRedisStore(client: Client, prefix: string, close: () => Promise<void>): Store {
+  const key = (...parts: string[]): string => prefix + parts.join(':');
+  const tokenKey = (hash: string): string => key('tok', hash);
+  const familyKeys = (owner: { familyId: string; userId: string }): string[] => {
+    const tag = userTag(owner.userId);
+    return ['fam', 'rotated', 'sealed'].map((kind) => key(tag, kind, owner.familyId));
+  };
+
+  const runScript = async (script: string, keys: string[], args: string[]): Promise<string[]> => {
     try {
-      return (await client.evalSha(SCRIPT_SHA, { keys, arguments: args })) as string[];
+      return (await client.evalSha(sha1(script), { keys, arguments: args })) as string[];
     } catch (error) {
       // A restarted Redis has an empty script cache: send the script once, then EVALSHA again.
       if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await client.eval(ROTATE_SCRIPT, { keys, arguments: args })) as string[];
+      return (await client.eval(script, { keys, arguments: args })) as string[];
     }
+  };
+
+  const ownerOf = async (hash: string) => parseOwner(await client.get(tokenKey(hash)));
+
+  /**
+   * Index entries of tokens the session no longer remembers. They would expire by themselves;
+   * deleting them now keeps a busy session's footprint at ROTATED_TOKENS_KEPT. On a cluster they
+   * live in other slots, hence one DEL each, not awaited: a failure only leaves them to expire.
+   */
+  const forgetTokens = (hashes: string[]): void => {
+    for (const hash of hashes) client.del(tokenKey(hash)).catch(() => undefined);
   };
 
   return {
     createFamily: (family) =>
       guard(async () => {
-        const famKey = key('fam', family.familyId);
-        const tokenKey = key('rt', family.tokenHash);
-        await client
-          .multi()
-          .hSet(famKey, { user: family.userId, exp: String(family.familyExpiresAt) })
-          .pExpireAt(famKey, family.familyExpiresAt)
-          .hSet(tokenKey, { user: family.userId, fam: family.familyId, exp: String(family.tokenExpiresAt) })
-          .pExpireAt(tokenKey, family.tokenExpiresAt)
-          .exec();
+        const owner = { familyId: family.familyId, userId: family.userId };
+        const [famKey = ''] = familyKeys(owner);
+        await Promise.all([
+          client.set(tokenKey(family.tokenHash), `${family.familyId} ${family.userId}`, { PXAT: family.tokenExpiresAt }),
+          client
+            .multi()
+            .hSet(famKey, {
+              user: family.userId,
+              exp: String(family.familyExpiresAt),
+              cur: family.tokenHash,
+              curExp: String(family.tokenExpiresAt),
+            })
+            .pExpireAt(famKey, family.tokenExpiresAt)
+            .exec(),
+        ]);
       }),
 
     rotateRefreshToken: (request) =>
       guard(async (): Promise<RotateOutcome> => {
-        const reply = await runRotate(
-          [key('rt', request.presentedHash), key('rt', request.successorHash), key('grace', request.presentedHash)],
-          [
-            prefix,
+        const owner = await ownerOf(request.presentedHash);
+        if (!owner) return { kind: 'invalid' };
+        const { familyId, userId } = owner;
+        // The successor's index entry goes out with the script (nobody can present the successor
+        // before we answer); if the script does not rotate, it is deleted again.
+        const successorIndexed = client.set(tokenKey(request.successorHash), `${familyId} ${userId}`, {
+          PX: request.refreshTtlMs,
+        });
+        const [reply] = await Promise.all([
+          runScript(ROTATE_SCRIPT, familyKeys(owner), [
+            request.presentedHash,
             request.successorHash,
             request.successorSealed,
             String(request.now),
             String(request.refreshTtlMs),
             String(request.graceMs),
-          ],
-        );
-        const [kind, userId = '', familyId = '', third = '', sealed = ''] = reply;
-        if (kind === 'rotated') return { kind, session: { userId, familyId, expiresAt: Number(third) } };
-        if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: sealed };
-        if (kind === 'reused') return { kind, userId, familyId, revoked: third === '1' };
+            String(ROTATED_TOKENS_KEPT),
+          ]),
+          successorIndexed,
+        ]);
+        const [kind, , third = '', ...rest] = reply;
+        if (kind !== 'rotated') forgetTokens([request.successorHash]);
+        if (kind === 'rotated') {
+          forgetTokens(rest);
+          return { kind, session: { userId, familyId, expiresAt: Number(third) } };
+        }
+        if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: rest[0] ?? '' };
+        if (kind === 'reused') {
+          forgetTokens([third, ...rest]);
+          return { kind, userId, familyId };
+        }
         return { kind: 'invalid' };
       }),
 
     revokeFamilyOf: (tokenHash) =>
       guard(async () => {
-        // Two steps are fine here: a token's family never changes once written.
-        const familyId = await client.hGet(key('rt', tokenHash), 'fam');
-        if (familyId) await client.del(key('fam', familyId));
+        const owner = await ownerOf(tokenHash);
+        if (owner) forgetTokens(await runScript(REVOKE_SCRIPT, familyKeys(owner), []));
       }),
 
     claimIdempotencyKey: (idemKey, fingerprint, inFlightTtlMs) =>
@@ -209,10 +284,6 @@ function createRedisStore(client: Client, prefix: string): Store {
     listPosts: (author) =>
       guard(async () => (await client.lRange(key('posts', author), 0, -1)).map((raw) => JSON.parse(raw) as Post)),
 
-    async close() {
-      // A graceful QUIT needs a live connection; while reconnecting, just drop the socket.
-      if (client.isReady) await client.close();
-      else if (client.isOpen) client.destroy();
-    },
+    close,
   };
 }

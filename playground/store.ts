@@ -46,9 +46,9 @@ export type RotateOutcome =
   | { kind: 'rotated'; session: RefreshSession }
   /** Already rotated, within the grace window: answer with the same successor (still sealed). */
   | { kind: 'grace'; session: RefreshSession; successorSealed: string }
-  /** Already rotated, after the grace window: the family is revoked (`revoked` false if it already was). */
-  | { kind: 'reused'; userId: string; familyId: string; revoked: boolean }
-  /** Unknown, expired, or its family was revoked. */
+  /** Already rotated, after the grace window: the family is now revoked. */
+  | { kind: 'reused'; userId: string; familyId: string }
+  /** Unknown, expired, forgotten (see ROTATED_TOKENS_KEPT), or its family was revoked. */
   | { kind: 'invalid' };
 
 export interface StoredResponse {
@@ -90,6 +90,13 @@ export interface Store {
 
   close(): Promise<void>;
 }
+
+/**
+ * Rotated refresh tokens a session remembers for reuse detection (RFC 9700 §4.14.2). An older one
+ * presented again is refused as unknown, without revoking: a session rotating every few seconds
+ * must not make the store hold a record per rotation for the token lifetime.
+ */
+export const ROTATED_TOKENS_KEPT = 100;
 
 /** Thrown by a store that cannot reach its backend; the server answers 503 `store_unavailable`. */
 export class StoreUnavailableError extends Error {

@@ -26,7 +26,7 @@ export interface TestRedis {
 
 const REDIS_BIN = process.env.REDIS_SERVER ?? 'redis-server';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -37,10 +37,11 @@ function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+/** Starts redis-server and resolves once it accepts connections; `extra` are more config arguments. */
+export function launchRedis(port: number, dir: string, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn(
     REDIS_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -60,7 +61,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
-function kill(child: ChildProcess): Promise<void> {
+export function killRedis(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -71,19 +72,19 @@ function kill(child: ChildProcess): Promise<void> {
 export async function startRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'auth-fetch-redis-'));
   const port = await freePort();
-  let child = await launch(port, dir);
+  let child = await launchRedis(port, dir);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      await kill(child);
+      await killRedis(child);
       await rm(dir, { recursive: true, force: true });
     },
     async crash() {
-      await kill(child);
+      await killRedis(child);
     },
     async revive() {
-      child = await launch(port, dir);
+      child = await launchRedis(port, dir);
     },
     pause() {
       child.kill('SIGSTOP');

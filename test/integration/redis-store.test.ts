@@ -45,7 +45,8 @@ describe('Redis store: connecting', () => {
     await raw.connect();
     try {
       const keys = await raw.keys(`${prefix}*`);
-      expect(keys.length).toBe(7); // fam, rt×2, grace, idem×2, posts
+      // tok×2 (index), fam, rotated, sealed, idem×2, posts
+      expect(keys.length).toBe(8);
       for (const key of keys) expect(await raw.pTTL(key), key).toBeGreaterThan(0);
     } finally {
       await raw.close();
