@@ -1,11 +1,12 @@
-import type {
-  IdempotencyClaim,
-  NewFamily,
-  Post,
-  RotateOutcome,
-  RotateRequest,
-  Store,
-  StoredResponse,
+import {
+  ROTATED_TOKENS_KEPT,
+  type IdempotencyClaim,
+  type NewFamily,
+  type Post,
+  type RotateOutcome,
+  type RotateRequest,
+  type Store,
+  type StoredResponse,
 } from './store.js';
 
 /**
@@ -15,14 +16,19 @@ import type {
  * one exception is the sealed grace-window successor, dropped by a timer when its window ends.
  */
 
-interface TokenRecord {
+/** One login: its current token, the rotated ones it remembers, the sealed current token for the grace window. */
+interface Session {
   userId: string;
   familyId: string;
+  /** Absolute end of the family. */
+  familyExpiresAt: number;
+  current: string;
+  /** The session lives as long as its current token. */
   expiresAt: number;
-  successorHash?: string;
-  /** The successor's sealed raw value, only until the grace window ends. */
-  successorSealed?: string;
-  graceUntil?: number;
+  /** Rotated token hash → when it was rotated, oldest first; at most ROTATED_TOKENS_KEPT. */
+  rotated: Map<string, number>;
+  /** The current token's raw value, sealed, only until the grace window of its rotation ends. */
+  sealed?: string;
 }
 
 interface IdempotencyRecord {
@@ -35,12 +41,12 @@ const SWEEP_EVERY_MS = 60_000;
 
 /** The memory store, plus counts of what it holds (for tests and the bench). */
 export interface MemoryStore extends Store {
-  held(): { families: number; tokens: number; sealedSuccessors: number; idempotencyRecords: number; posts: number };
+  held(): { sessions: number; tokens: number; sealedSuccessors: number; idempotencyRecords: number; posts: number };
 }
 
 export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
-  const families = new Map<string, { userId: string; expiresAt: number }>();
-  const tokens = new Map<string, TokenRecord>();
+  /** Token hash (current or remembered rotated) → its session. */
+  const sessionOf = new Map<string, Session>();
   const idempotency = new Map<string, IdempotencyRecord>();
   const posts = new Map<string, Array<{ post: Post; expiresAt: number }>>();
   let lastSweep = clock();
@@ -54,12 +60,17 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
     return entry;
   };
 
+  const forgetSession = (session: Session): void => {
+    sessionOf.delete(session.current);
+    for (const hash of session.rotated.keys()) sessionOf.delete(hash);
+    delete session.sealed;
+  };
+
   const sweep = (now: number): void => {
     if (now - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = now;
-    for (const map of [families, tokens, idempotency] as Array<Map<string, { expiresAt: number }>>) {
-      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
-    }
+    for (const session of sessionOf.values()) if (session.expiresAt <= now) forgetSession(session);
+    for (const [key, entry] of idempotency) if (entry.expiresAt <= now) idempotency.delete(key);
     for (const [author, list] of posts) {
       const kept = list.filter((entry) => entry.expiresAt > now);
       if (kept.length === 0) posts.delete(author);
@@ -68,58 +79,71 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
   };
 
   /**
-   * The sealed successor is the one raw token value the store holds: drop it when the grace window
+   * The sealed token is the one raw token value the store holds: drop it when the grace window
    * ends, not at the next sweep. Timers of one duration share one list in Node, so one per
    * rotation is cheap; unref'd, they never keep the process alive.
    */
-  const forgetSealedAfter = (record: TokenRecord, ms: number): void => {
+  const forgetSealedAfter = (session: Session, sealed: string, ms: number): void => {
     setTimeout(() => {
-      delete record.successorSealed;
+      if (session.sealed === sealed) delete session.sealed;
     }, ms).unref();
   };
 
+  const liveSession = (hash: string, now: number): Session | undefined => {
+    const session = sessionOf.get(hash);
+    if (session && session.expiresAt <= now) {
+      forgetSession(session);
+      return undefined;
+    }
+    return session;
+  };
+
   const rotate = (request: RotateRequest): RotateOutcome => {
-    const { now } = request;
-    const record = live(tokens, request.presentedHash, now);
-    const family = record && live(families, record.familyId, now);
-    // A revoked session is gone: none of its tokens is known any more.
-    if (!record || !family) return { kind: 'invalid' };
-    const { userId, familyId } = record;
+    const { now, presentedHash } = request;
+    // Unknown, expired, revoked, or rotated too long ago to be remembered.
+    const session = liveSession(presentedHash, now);
+    if (!session) return { kind: 'invalid' };
+    const { userId, familyId } = session;
 
-    if (record.successorHash === undefined) {
-      const expiresAt = Math.min(now + request.refreshTtlMs, family.expiresAt);
-      tokens.set(request.successorHash, { userId, familyId, expiresAt });
-      record.successorHash = request.successorHash;
-      if (request.graceMs > 0) {
-        record.successorSealed = request.successorSealed;
-        record.graceUntil = now + request.graceMs;
-        forgetSealedAfter(record, request.graceMs);
+    if (session.current === presentedHash) {
+      session.rotated.set(presentedHash, now);
+      for (const hash of session.rotated.keys()) {
+        if (session.rotated.size <= ROTATED_TOKENS_KEPT) break;
+        session.rotated.delete(hash);
+        sessionOf.delete(hash);
       }
-      return { kind: 'rotated', session: { userId, familyId, expiresAt } };
+      session.current = request.successorHash;
+      session.expiresAt = Math.min(now + request.refreshTtlMs, session.familyExpiresAt);
+      sessionOf.set(request.successorHash, session);
+      delete session.sealed;
+      if (request.graceMs > 0) {
+        session.sealed = request.successorSealed;
+        forgetSealedAfter(session, request.successorSealed, request.graceMs);
+      }
+      return { kind: 'rotated', session: { userId, familyId, expiresAt: session.expiresAt } };
     }
 
-    const successor = live(tokens, record.successorHash, now);
-    if (record.successorSealed !== undefined && (record.graceUntil ?? 0) > now && successor) {
-      return {
-        kind: 'grace',
-        session: { userId, familyId, expiresAt: successor.expiresAt },
-        successorSealed: record.successorSealed,
-      };
+    // Presented again after its rotation. Within the grace window the answer is the session's
+    // newest token, never an older one that was rotated since (its cookie would overwrite the newer).
+    const rotatedAt = session.rotated.get(presentedHash) ?? 0;
+    if (rotatedAt + request.graceMs > now && session.sealed !== undefined) {
+      return { kind: 'grace', session: { userId, familyId, expiresAt: session.expiresAt }, successorSealed: session.sealed };
     }
-    // Outside the grace window: drop the family, which invalidates every descendant at once.
-    families.delete(familyId);
-    delete record.successorSealed;
+    // Outside the grace window: the whole session goes, every descendant with it.
+    forgetSession(session);
     return { kind: 'reused', userId, familyId };
   };
 
   return {
     async createFamily(family: NewFamily) {
       sweep(clock());
-      families.set(family.familyId, { userId: family.userId, expiresAt: family.familyExpiresAt });
-      tokens.set(family.tokenHash, {
+      sessionOf.set(family.tokenHash, {
         userId: family.userId,
         familyId: family.familyId,
+        familyExpiresAt: family.familyExpiresAt,
+        current: family.tokenHash,
         expiresAt: family.tokenExpiresAt,
+        rotated: new Map(),
       });
     },
 
@@ -129,8 +153,8 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
     },
 
     async revokeFamilyOf(tokenHash) {
-      const record = live(tokens, tokenHash, clock());
-      if (record) families.delete(record.familyId);
+      const session = sessionOf.get(tokenHash);
+      if (session) forgetSession(session);
     },
 
     async claimIdempotencyKey(key, fingerprint, inFlightTtlMs): Promise<IdempotencyClaim> {
@@ -168,16 +192,16 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
     },
 
     held() {
+      const sessions = new Set(sessionOf.values());
       let sealedSuccessors = 0;
-      for (const record of tokens.values()) if (record.successorSealed !== undefined) sealedSuccessors += 1;
+      for (const session of sessions) if (session.sealed !== undefined) sealedSuccessors += 1;
       let postCount = 0;
       for (const list of posts.values()) postCount += list.length;
-      return { families: families.size, tokens: tokens.size, sealedSuccessors, idempotencyRecords: idempotency.size, posts: postCount };
+      return { sessions: sessions.size, tokens: sessionOf.size, sealedSuccessors, idempotencyRecords: idempotency.size, posts: postCount };
     },
 
     async close() {
-      families.clear();
-      tokens.clear();
+      sessionOf.clear();
       idempotency.clear();
       posts.clear();
     },

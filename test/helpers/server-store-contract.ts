@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RotateRequest, Store } from '../../playground/store';
+import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store } from '../../playground/store';
 
 /**
  * The Store contract, one suite run against every implementation (memory and Redis), so the
@@ -64,6 +64,32 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       await store.rotateRefreshToken(first);
       const again = await store.rotateRefreshToken(rotation(tokenHash));
       expect(again).toMatchObject({ kind: 'grace', successorSealed: first.successorSealed, session: { expiresAt: first.now + HOUR } });
+    });
+
+    it('within the grace window, answers with the newest token even after it was rotated again', async () => {
+      const { tokenHash } = await family();
+      const first = rotation(tokenHash);
+      await store.rotateRefreshToken(first);
+      const second = rotation(first.successorHash);
+      await store.rotateRefreshToken(second);
+      // A late request with the first token must not get the first successor (already rotated):
+      // its cookie would overwrite the newer one, and the next refresh would look like reuse.
+      const late = await store.rotateRefreshToken(rotation(tokenHash));
+      expect(late).toMatchObject({ kind: 'grace', successorSealed: second.successorSealed, session: { expiresAt: second.now + HOUR } });
+      expect((await store.rotateRefreshToken(rotation(second.successorHash))).kind).toBe('rotated');
+    });
+
+    it(`remembers the last ${ROTATED_TOKENS_KEPT} rotated tokens of a session, and forgets older ones`, async () => {
+      const { tokenHash } = await family();
+      const hashes = [tokenHash];
+      for (let i = 0; i <= ROTATED_TOKENS_KEPT; i += 1) {
+        const next = rotation(hashes[hashes.length - 1] ?? '', 0);
+        expect((await store.rotateRefreshToken(next)).kind).toBe('rotated');
+        hashes.push(next.successorHash);
+      }
+      // The first was rotated ROTATED_TOKENS_KEPT + 1 rotations ago: unknown, no revocation.
+      expect(await store.rotateRefreshToken(rotation(tokenHash, 0))).toEqual({ kind: 'invalid' });
+      expect((await store.rotateRefreshToken(rotation(hashes[1] ?? '', 0))).kind).toBe('reused');
     });
 
     it('after the grace window, revokes the family once and every descendant with it', async () => {
