@@ -28,6 +28,14 @@ async function answerWithTokens(
   });
 }
 
+/** Resolves true once the answer is handed to the OS, false if the client went before that. */
+function delivery(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    res.once('finish', () => resolve(true));
+    res.once('close', () => resolve(res.writableFinished));
+  });
+}
+
 function refused(req: IncomingMessage, code: string, message: string): HttpError {
   // Clearing the cookie stops the browser from presenting a dead token again and again.
   return new HttpError(401, code, message, { 'set-cookie': clearedRefreshCookie(req) });
@@ -70,9 +78,22 @@ export const refresh: Handler = async (req, res, ctx) => {
   const { stats } = ctx;
 
   switch (outcome.kind) {
-    case 'rotated':
+    case 'rotated': {
       stats.refreshRotations += 1;
-      return answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now });
+      const sent = delivery(res);
+      let delivered = false;
+      if (!req.socket.destroyed) {
+        await answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now });
+        delivered = await sent;
+      }
+      // A successor the client never got is a lost answer, not a theft: take the rotation back so
+      // the cookie it still holds keeps working (otherwise its next refresh revokes the session).
+      if (!delivered) {
+        ctx.log(`refresh answer lost (client gone): rotation undone for ${outcome.session.userId}`);
+        await ctx.store.undoRotation(hashRefreshToken(presented), successor.hash);
+      }
+      return;
+    }
     case 'grace': {
       stats.refreshTokensPresentedTwice += 1;
       const raw = ctx.tokens.open(outcome.successorSealed);

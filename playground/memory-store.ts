@@ -29,6 +29,10 @@ interface Session {
   rotated: Map<string, number>;
   /** The current token's raw value, sealed, only until the grace window of its rotation ends. */
   sealed?: string;
+  /** The token the current one replaced and its expiry, so a lost rotation can be undone. */
+  previous?: { hash: string; expiresAt: number };
+  /** The current token was handed out by a grace answer: its rotation can no longer be undone. */
+  shared?: boolean;
 }
 
 interface IdempotencyRecord {
@@ -112,6 +116,8 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
         session.rotated.delete(hash);
         sessionOf.delete(hash);
       }
+      session.previous = { hash: presentedHash, expiresAt: session.expiresAt };
+      session.shared = false;
       session.current = request.successorHash;
       session.expiresAt = Math.min(now + request.refreshTtlMs, session.familyExpiresAt);
       sessionOf.set(request.successorHash, session);
@@ -127,6 +133,7 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
     // newest token, never an older one that was rotated since (its cookie would overwrite the newer).
     const rotatedAt = session.rotated.get(presentedHash) ?? 0;
     if (rotatedAt + request.graceMs > now && session.sealed !== undefined) {
+      session.shared = true;
       return { kind: 'grace', session: { userId, familyId, expiresAt: session.expiresAt }, successorSealed: session.sealed };
     }
     // Outside the grace window: the whole session goes, every descendant with it.
@@ -150,6 +157,18 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
     async rotateRefreshToken(request) {
       sweep(request.now);
       return rotate(request);
+    },
+
+    async undoRotation(presentedHash, successorHash) {
+      const session = sessionOf.get(successorHash);
+      const previous = session?.previous;
+      if (!session || session.current !== successorHash || session.shared || previous?.hash !== presentedHash) return;
+      sessionOf.delete(successorHash);
+      session.rotated.delete(presentedHash);
+      session.current = presentedHash;
+      session.expiresAt = previous.expiresAt;
+      delete session.previous;
+      delete session.sealed;
     },
 
     async revokeFamilyOf(tokenHash) {

@@ -26,10 +26,15 @@ if not user then return {'invalid'} end
 if cur == ARGV[1] then
   -- The presented token is current: rotate it (RFC 9700 §4.14.2).
   local exp = string.format('%d', math.min(now + tonumber(ARGV[5]), tonumber(famExp)))
-  redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'curExp', exp)
+  -- prev/prevExp let a lost answer be undone (UNDO_SCRIPT); 'shared' marks a grace answer.
+  redis.call('HSET', KEYS[1], 'cur', ARGV[2], 'curExp', exp, 'prev', ARGV[1], 'prevExp', curExp)
+  redis.call('HDEL', KEYS[1], 'shared')
   -- The family lives as long as its current token: an abandoned session leaves nothing behind.
   redis.call('PEXPIREAT', KEYS[1], exp)
-  redis.call('ZADD', KEYS[2], now, ARGV[1])
+  -- Score: rotation time (ms) × 1000 + a per-session counter, so ZPOPMIN drops the oldest even
+  -- when several rotations share a millisecond (ties would go by hash otherwise).
+  local n = redis.call('HINCRBY', KEYS[1], 'n', 1) % 1000
+  redis.call('ZADD', KEYS[2], string.format('%d', now * 1000 + n), ARGV[1])
   redis.call('PEXPIREAT', KEYS[2], exp)
   if tonumber(ARGV[6]) > 0 then
     redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[6])
@@ -50,7 +55,8 @@ if not rotatedAt then return {'invalid'} end
 -- Presented again after its rotation. Within the grace window the answer is the family's
 -- newest token (kept sealed for the window), never an older one that was rotated since.
 local sealed = redis.call('GET', KEYS[3])
-if tonumber(rotatedAt) + tonumber(ARGV[6]) > now and sealed then
+if math.floor(tonumber(rotatedAt) / 1000) + tonumber(ARGV[6]) > now and sealed then
+  redis.call('HSET', KEYS[1], 'shared', '1')
   return {'grace', user, curExp, sealed}
 end
 -- Outside the grace window: revoke the family; the caller forgets its tokens' index entries.
@@ -68,4 +74,18 @@ local hashes = redis.call('ZRANGE', KEYS[2], 0, -1)
 if cur then table.insert(hashes, cur) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
 return hashes
+`;
+
+export const UNDO_SCRIPT = `
+-- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>
+-- ARGV[1] presented hash  ARGV[2] successor hash
+-- Takes back a rotation whose answer was lost, unless the successor was used or handed out since.
+local fam = redis.call('HMGET', KEYS[1], 'cur', 'prev', 'prevExp', 'shared')
+if fam[1] ~= ARGV[2] or fam[2] ~= ARGV[1] or fam[4] then return 0 end
+redis.call('HSET', KEYS[1], 'cur', ARGV[1], 'curExp', fam[3])
+redis.call('HDEL', KEYS[1], 'prev', 'prevExp')
+redis.call('PEXPIREAT', KEYS[1], fam[3])
+redis.call('ZREM', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
+return 1
 `;

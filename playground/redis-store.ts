@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ErrorReply, createClient, createCluster } from 'redis';
-import { REVOKE_SCRIPT, ROTATE_SCRIPT } from './redis-scripts.js';
+import { REVOKE_SCRIPT, ROTATE_SCRIPT, UNDO_SCRIPT } from './redis-scripts.js';
 import {
   ROTATED_TOKENS_KEPT,
   StoreUnavailableError,
   type IdempotencyClaim,
   type Post,
   type RotateOutcome,
+  type RotateRequest,
   type Store,
 } from './store.js';
 
@@ -184,6 +185,59 @@ function createRedisStore(client: Client, prefix: string, close: () => Promise<v
     for (const hash of hashes) client.del(tokenKey(hash)).catch(() => undefined);
   };
 
+  const rotate = async (request: RotateRequest): Promise<RotateOutcome> => {
+    const owner = await ownerOf(request.presentedHash);
+    if (!owner) return { kind: 'invalid' };
+    const { familyId, userId } = owner;
+    // The successor's index entry goes out with the script (nobody can present the successor
+    // before we answer); if the script does not rotate, it is deleted again.
+    const successorIndexed = client.set(tokenKey(request.successorHash), `${familyId} ${userId}`, {
+      PX: request.refreshTtlMs,
+    });
+    const [reply] = await Promise.all([
+      runScript(ROTATE_SCRIPT, familyKeys(owner), [
+        request.presentedHash,
+        request.successorHash,
+        request.successorSealed,
+        String(request.now),
+        String(request.refreshTtlMs),
+        String(request.graceMs),
+        String(ROTATED_TOKENS_KEPT),
+      ]),
+      successorIndexed,
+    ]);
+    const [kind, , third = '', ...rest] = reply;
+    if (kind !== 'rotated') forgetTokens([request.successorHash]);
+    if (kind === 'rotated') {
+      forgetTokens(rest);
+      return { kind, session: { userId, familyId, expiresAt: Number(third) } };
+    }
+    if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: rest[0] ?? '' };
+    if (kind === 'reused') {
+      forgetTokens([third, ...rest]);
+      return { kind, userId, familyId };
+    }
+    return { kind: 'invalid' };
+  };
+
+  const undo = async (presentedHash: string, successorHash: string): Promise<void> => {
+    const owner = await ownerOf(presentedHash);
+    if (!owner) return;
+    const undone = await runScript(UNDO_SCRIPT, familyKeys(owner), [presentedHash, successorHash]);
+    if (Number(undone) === 1) forgetTokens([successorHash]);
+  };
+
+  /**
+   * The caller got a 503 and keeps its cookie. If Redis still applies the rotation later (it was
+   * stalled, the command was already on the socket), that answer is lost: undo it, or the
+   * client's next refresh with its only cookie would look like reuse and revoke the session.
+   */
+  const undoIfAppliedLate = (work: Promise<RotateOutcome>, request: RotateRequest): void => {
+    work
+      .then((outcome) => (outcome.kind === 'rotated' ? undo(request.presentedHash, request.successorHash) : undefined))
+      .catch(() => undefined);
+  };
+
   return {
     createFamily: (family) =>
       guard(async () => {
@@ -204,41 +258,15 @@ function createRedisStore(client: Client, prefix: string, close: () => Promise<v
         ]);
       }),
 
-    rotateRefreshToken: (request) =>
-      guard(async (): Promise<RotateOutcome> => {
-        const owner = await ownerOf(request.presentedHash);
-        if (!owner) return { kind: 'invalid' };
-        const { familyId, userId } = owner;
-        // The successor's index entry goes out with the script (nobody can present the successor
-        // before we answer); if the script does not rotate, it is deleted again.
-        const successorIndexed = client.set(tokenKey(request.successorHash), `${familyId} ${userId}`, {
-          PX: request.refreshTtlMs,
-        });
-        const [reply] = await Promise.all([
-          runScript(ROTATE_SCRIPT, familyKeys(owner), [
-            request.presentedHash,
-            request.successorHash,
-            request.successorSealed,
-            String(request.now),
-            String(request.refreshTtlMs),
-            String(request.graceMs),
-            String(ROTATED_TOKENS_KEPT),
-          ]),
-          successorIndexed,
-        ]);
-        const [kind, , third = '', ...rest] = reply;
-        if (kind !== 'rotated') forgetTokens([request.successorHash]);
-        if (kind === 'rotated') {
-          forgetTokens(rest);
-          return { kind, session: { userId, familyId, expiresAt: Number(third) } };
-        }
-        if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: rest[0] ?? '' };
-        if (kind === 'reused') {
-          forgetTokens([third, ...rest]);
-          return { kind, userId, familyId };
-        }
-        return { kind: 'invalid' };
-      }),
+    rotateRefreshToken: (request) => {
+      const work = rotate(request);
+      return guard(() => work).catch((error: unknown) => {
+        undoIfAppliedLate(work, request);
+        throw error;
+      });
+    },
+
+    undoRotation: (presentedHash, successorHash) => guard(() => undo(presentedHash, successorHash)),
 
     revokeFamilyOf: (tokenHash) =>
       guard(async () => {

@@ -76,6 +76,12 @@ export interface Store {
   createFamily(family: NewFamily): Promise<void>;
   /** Atomic: two callers presenting the same current token produce exactly one successor. */
   rotateRefreshToken(request: RotateRequest): Promise<RotateOutcome>;
+  /**
+   * Takes back a rotation whose answer never reached the client (the store's deadline passed, or
+   * the client went before the answer was written), so the client's cookie works again instead of
+   * counting as reuse later. Does nothing once the successor was used or handed out by a grace answer.
+   */
+  undoRotation(presentedHash: string, successorHash: string): Promise<void>;
   /** Revokes the family the token belongs to (logout); unknown tokens are ignored. */
   revokeFamilyOf(tokenHash: string): Promise<void>;
 

@@ -81,7 +81,7 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
 
     it(`remembers the last ${ROTATED_TOKENS_KEPT} rotated tokens of a session, and forgets older ones`, async () => {
       const { tokenHash } = await family();
-      const hashes = [tokenHash];
+      const hashes: string[] = [tokenHash];
       for (let i = 0; i <= ROTATED_TOKENS_KEPT; i += 1) {
         const next = rotation(hashes[hashes.length - 1] ?? '', 0);
         expect((await store.rotateRefreshToken(next)).kind).toBe('rotated');
@@ -119,6 +119,33 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const sealed = new Set(outcomes.map((o) => (o.kind === 'grace' ? o.successorSealed : 'first')));
       expect(outcomes.filter((o) => o.kind === 'grace')).toHaveLength(19);
       expect(sealed.size).toBe(2); // 'first' plus the one successor everybody else got
+    });
+
+    it('undoes a rotation whose answer was lost: the presented token is current again', async () => {
+      const { tokenHash } = await family();
+      const lost = rotation(tokenHash, 0);
+      await store.rotateRefreshToken(lost);
+      await store.undoRotation(tokenHash, lost.successorHash);
+      expect(await store.rotateRefreshToken(rotation(lost.successorHash, 0))).toEqual({ kind: 'invalid' });
+      const retry = rotation(tokenHash, 0);
+      expect(await store.rotateRefreshToken(retry)).toMatchObject({ kind: 'rotated', session: { expiresAt: retry.now + HOUR } });
+    });
+
+    it('keeps a rotation whose successor was handed out by a grace answer or rotated since', async () => {
+      const shared = await family();
+      const first = rotation(shared.tokenHash);
+      await store.rotateRefreshToken(first);
+      expect((await store.rotateRefreshToken(rotation(shared.tokenHash))).kind).toBe('grace');
+      await store.undoRotation(shared.tokenHash, first.successorHash);
+      expect((await store.rotateRefreshToken(rotation(first.successorHash))).kind).toBe('rotated');
+
+      const used = await family();
+      const second = rotation(used.tokenHash, 0);
+      await store.rotateRefreshToken(second);
+      const third = rotation(second.successorHash, 0);
+      await store.rotateRefreshToken(third);
+      await store.undoRotation(used.tokenHash, second.successorHash);
+      expect((await store.rotateRefreshToken(rotation(third.successorHash, 0))).kind).toBe('rotated');
     });
 
     it('revokes a family on logout, grace replays included', async () => {

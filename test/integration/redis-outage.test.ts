@@ -54,6 +54,23 @@ describe('Redis store: outage', () => {
 });
 
 describe('Redis store: stall', () => {
+  it('undoes a rotation Redis applied after the deadline, so the cookie the client kept still works', async () => {
+    const server = await startOne(redis.url, { reuseGrace: 0 });
+    const session = await loggedIn(server.url);
+    const kept = session.cookie ?? '';
+    redis.pause();
+    try {
+      await expect503(await session.refresh());
+    } finally {
+      redis.resume();
+    }
+    // Redis now runs the queued rotation; its answer arrives after the 503 and is taken back.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await session.refreshWith(kept);
+    expect(next.status).toBe(200);
+    expect(server.stats.refreshReused).toBe(0);
+  });
+
   it('answers 503 within about 2 s while Redis is paused with the socket open, and recovers after', async () => {
     const server = await startOne(redis.url);
     const session = await loggedIn(server.url);
