@@ -4,6 +4,7 @@ import { IDEMPOTENCY_TTL_MS } from './config.js';
 import { sleep, type Handler, type ServerContext } from './context.js';
 import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJson } from './http.js';
 import { runIdempotent } from './idempotency.js';
+import { limitReachedError } from './limits.js';
 import type { Post } from './store.js';
 import { userExists } from './users.js';
 
@@ -19,6 +20,8 @@ const challenge = (description: string): string =>
 
 /** Posts live as long as idempotency records do: this is a demo, not a database. */
 const POST_TTL_MS = IDEMPOTENCY_TTL_MS;
+/** `GET /api/posts` answers at most this many posts at once. */
+const PAGE_SIZE = 100;
 
 async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
   const header = req.headers.authorization;
@@ -47,9 +50,25 @@ export const me: Handler = async (req, res, ctx) => {
   sendJson(res, 200, { id: userId, name: userId });
 };
 
+/** `GET /api/posts?after=<cursor>&limit=<1..100>`: one page, oldest first, and the next page's cursor. */
+function parsePageQuery(url: string | undefined): { after?: string; limit: number } {
+  const query = new URL(url ?? '/', 'http://placeholder').searchParams;
+  const after = query.get('after');
+  const limitText = query.get('limit') ?? String(PAGE_SIZE);
+  const limit = Number(limitText);
+  if (!/^[0-9]{1,3}$/.test(limitText) || limit < 1 || limit > PAGE_SIZE) {
+    throw badRequest(`\`limit\` must be a whole number from 1 to ${PAGE_SIZE}`);
+  }
+  if (after === null) return { limit };
+  // Cursors are what a previous page's `next` said: a number or a Redis stream id.
+  if (!/^[0-9]{1,20}(-[0-9]{1,20})?$/.test(after)) throw badRequest('`after` must be the `next` cursor of a previous page');
+  return { after, limit };
+}
+
 export const listPosts: Handler = async (req, res, ctx) => {
   const userId = await authenticate(req, ctx);
-  sendJson(res, 200, { posts: await ctx.store.listPosts(userId) });
+  const page = await ctx.store.listPosts(userId, parsePageQuery(req.url));
+  sendJson(res, 200, page);
 };
 
 function parsePostInput(body: Buffer): { title: string; body: string } {
@@ -69,7 +88,9 @@ export const createPost: Handler = async (req, res, ctx) => {
     // The artificial delay makes "a request with this key is in flight" observable in tests.
     if (ctx.options.postDelayMs > 0) await sleep(ctx.options.postDelayMs);
     const post: Post = { id: randomUUID(), author: userId, createdAt: new Date().toISOString(), ...input };
-    await ctx.store.addPost(post, POST_TTL_MS);
+    const added = await ctx.store.addPost(post, POST_TTL_MS);
+    // Thrown, not answered: the idempotency layer then frees the key for a later retry.
+    if (added.kind === 'limit_reached') throw limitReachedError(added);
     ctx.stats.postsCreated += 1;
     return { status: 201, body: JSON.stringify(post) };
   });

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, ServerContext } from './context.js';
 import { injectRefreshFault } from './faults.js';
 import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from './http.js';
+import { limitReachedError } from './limits.js';
 import { clearedRefreshCookie, readRefreshCookie, refreshCookie } from './refresh-cookie.js';
 import { securityEvent } from './stats.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
@@ -55,7 +56,8 @@ export const login: Handler = async (req, res, ctx) => {
   const { raw, hash } = newRefreshToken();
   const familyExpiresAt = now + ctx.options.familyTtl * SECONDS;
   const tokenExpiresAt = Math.min(now + ctx.options.refreshTtl * SECONDS, familyExpiresAt);
-  await ctx.store.createFamily({ familyId: randomUUID(), userId, familyExpiresAt, tokenHash: hash, tokenExpiresAt });
+  const created = await ctx.store.createFamily({ familyId: randomUUID(), userId, familyExpiresAt, tokenHash: hash, tokenExpiresAt });
+  if (created.kind === 'limit_reached') throw limitReachedError(created);
   await answerWithTokens(req, res, ctx, { userId, raw, expiresAt: tokenExpiresAt, now });
 };
 

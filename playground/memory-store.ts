@@ -1,6 +1,8 @@
 import {
+  DEFAULT_LIMITS,
   ROTATED_TOKENS_KEPT,
-  type IdempotencyClaim,
+  type LimitReached,
+  type StoreLimits,
   type NewFamily,
   type Post,
   type RotateOutcome,
@@ -41,6 +43,20 @@ interface IdempotencyRecord {
   expiresAt: number;
 }
 
+/** Everything one user makes the store hold; each part is capped by StoreLimits. */
+interface Account {
+  sessions: Set<Session>;
+  idempotency: Map<string, IdempotencyRecord>;
+  /** Oldest first; `seq` is the page cursor. */
+  posts: Array<{ seq: number; post: Post; expiresAt: number }>;
+}
+
+const limitReached = (limit: keyof StoreLimits, limits: StoreLimits): LimitReached => ({
+  kind: 'limit_reached',
+  limit,
+  max: limits[limit],
+});
+
 const SWEEP_EVERY_MS = 60_000;
 
 /** The memory store, plus counts of what it holds (for tests and the bench). */
@@ -48,38 +64,60 @@ export interface MemoryStore extends Store {
   held(): { sessions: number; tokens: number; sealedSuccessors: number; idempotencyRecords: number; posts: number };
 }
 
-export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
+export interface MemoryStoreOptions {
+  clock?: () => number;
+  /** @default DEFAULT_LIMITS */
+  limits?: Partial<StoreLimits>;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const clock = options.clock ?? Date.now;
+  const limits: StoreLimits = { ...DEFAULT_LIMITS, ...options.limits };
   /** Token hash (current or remembered rotated) → its session. */
   const sessionOf = new Map<string, Session>();
-  const idempotency = new Map<string, IdempotencyRecord>();
-  const posts = new Map<string, Array<{ post: Post; expiresAt: number }>>();
+  const accounts = new Map<string, Account>();
+  let postSeq = 0;
   let lastSweep = clock();
 
-  const live = <T extends { expiresAt: number }>(map: Map<string, T>, key: string, now: number): T | undefined => {
-    const entry = map.get(key);
-    if (entry && entry.expiresAt <= now) {
-      map.delete(key);
-      return undefined;
+  const accountOf = (userId: string): Account => {
+    let account = accounts.get(userId);
+    if (!account) {
+      account = { sessions: new Set(), idempotency: new Map(), posts: [] };
+      accounts.set(userId, account);
     }
-    return entry;
+    return account;
   };
 
   const forgetSession = (session: Session): void => {
     sessionOf.delete(session.current);
     for (const hash of session.rotated.keys()) sessionOf.delete(hash);
     delete session.sealed;
+    accounts.get(session.userId)?.sessions.delete(session);
+  };
+
+  /** Drops what expired in one account: O(its size), which the limits bound. */
+  const prune = (account: Account, now: number): void => {
+    for (const session of account.sessions) if (session.expiresAt <= now) forgetSession(session);
+    for (const [key, entry] of account.idempotency) if (entry.expiresAt <= now) account.idempotency.delete(key);
+    const firstLive = account.posts.findIndex((entry) => entry.expiresAt > now);
+    account.posts.splice(0, firstLive < 0 ? account.posts.length : firstLive);
   };
 
   const sweep = (now: number): void => {
     if (now - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = now;
-    for (const session of sessionOf.values()) if (session.expiresAt <= now) forgetSession(session);
-    for (const [key, entry] of idempotency) if (entry.expiresAt <= now) idempotency.delete(key);
-    for (const [author, list] of posts) {
-      const kept = list.filter((entry) => entry.expiresAt > now);
-      if (kept.length === 0) posts.delete(author);
-      else posts.set(author, kept);
+    for (const [userId, account] of accounts) {
+      prune(account, now);
+      if (account.sessions.size + account.idempotency.size + account.posts.length === 0) accounts.delete(userId);
     }
+  };
+
+  /** The account with its expired entries dropped, before a cap is checked against it. */
+  const currentAccount = (userId: string, now: number): Account => {
+    sweep(now);
+    const account = accountOf(userId);
+    prune(account, now);
+    return account;
   };
 
   /**
@@ -143,15 +181,19 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
 
   return {
     async createFamily(family: NewFamily) {
-      sweep(clock());
-      sessionOf.set(family.tokenHash, {
+      const account = currentAccount(family.userId, clock());
+      if (account.sessions.size >= limits.sessionsPerUser) return limitReached('sessionsPerUser', limits);
+      const session: Session = {
         userId: family.userId,
         familyId: family.familyId,
         familyExpiresAt: family.familyExpiresAt,
         current: family.tokenHash,
         expiresAt: family.tokenExpiresAt,
         rotated: new Map(),
-      });
+      };
+      sessionOf.set(family.tokenHash, session);
+      account.sessions.add(session);
+      return { kind: 'created' };
     },
 
     async rotateRefreshToken(request) {
@@ -176,53 +218,57 @@ export function createMemoryStore(clock: () => number = Date.now): MemoryStore {
       if (session) forgetSession(session);
     },
 
-    async claimIdempotencyKey(key, fingerprint, inFlightTtlMs): Promise<IdempotencyClaim> {
+    async claimIdempotencyKey(userId, key, fingerprint, inFlightTtlMs) {
       const now = clock();
-      sweep(now);
-      const existing = live(idempotency, key, now);
-      if (!existing) {
-        idempotency.set(key, { fingerprint, expiresAt: now + inFlightTtlMs });
-        return { kind: 'claimed' };
-      }
-      return existing.response
-        ? { kind: 'done', fingerprint: existing.fingerprint, response: existing.response }
-        : { kind: 'in_flight', fingerprint: existing.fingerprint };
+      const { idempotency } = currentAccount(userId, now);
+      const existing = idempotency.get(key);
+      if (existing?.response) return { kind: 'done', fingerprint: existing.fingerprint, response: existing.response };
+      if (existing) return { kind: 'in_flight', fingerprint: existing.fingerprint };
+      if (idempotency.size >= limits.idempotencyKeysPerUser) return limitReached('idempotencyKeysPerUser', limits);
+      idempotency.set(key, { fingerprint, expiresAt: now + inFlightTtlMs });
+      return { kind: 'claimed' };
     },
 
-    async completeIdempotencyKey(key, fingerprint, response, ttlMs) {
-      idempotency.set(key, { fingerprint, response, expiresAt: clock() + ttlMs });
+    async completeIdempotencyKey(userId, key, fingerprint, response, ttlMs) {
+      accountOf(userId).idempotency.set(key, { fingerprint, response, expiresAt: clock() + ttlMs });
     },
 
-    async releaseIdempotencyKey(key) {
-      idempotency.delete(key);
+    async releaseIdempotencyKey(userId, key) {
+      accounts.get(userId)?.idempotency.delete(key);
     },
 
     async addPost(post, ttlMs) {
       const now = clock();
-      sweep(now);
-      const list = posts.get(post.author) ?? [];
-      list.push({ post, expiresAt: now + ttlMs });
-      posts.set(post.author, list);
+      const account = currentAccount(post.author, now);
+      if (account.posts.length >= limits.postsPerUser) return limitReached('postsPerUser', limits);
+      postSeq += 1;
+      account.posts.push({ seq: postSeq, post, expiresAt: now + ttlMs });
+      return { kind: 'added' };
     },
 
-    async listPosts(author) {
+    async listPosts(author, page) {
       const now = clock();
-      return (posts.get(author) ?? []).filter((entry) => entry.expiresAt > now).map((entry) => entry.post);
+      const after = page.after === undefined ? 0 : Number.parseInt(page.after, 10);
+      const live = (accounts.get(author)?.posts ?? []).filter((entry) => entry.expiresAt > now && entry.seq > after);
+      const entries = live.slice(0, page.limit);
+      const last = entries[entries.length - 1];
+      return { posts: entries.map((entry) => entry.post), next: live.length > page.limit && last ? String(last.seq) : null };
     },
 
     held() {
-      const sessions = new Set(sessionOf.values());
-      let sealedSuccessors = 0;
-      for (const session of sessions) if (session.sealed !== undefined) sealedSuccessors += 1;
-      let postCount = 0;
-      for (const list of posts.values()) postCount += list.length;
-      return { sessions: sessions.size, tokens: sessionOf.size, sealedSuccessors, idempotencyRecords: idempotency.size, posts: postCount };
+      const held = { sessions: 0, tokens: sessionOf.size, sealedSuccessors: 0, idempotencyRecords: 0, posts: 0 };
+      for (const account of accounts.values()) {
+        held.sessions += account.sessions.size;
+        for (const session of account.sessions) if (session.sealed !== undefined) held.sealedSuccessors += 1;
+        held.idempotencyRecords += account.idempotency.size;
+        held.posts += account.posts.length;
+      }
+      return held;
     },
 
     async close() {
       sessionOf.clear();
-      idempotency.clear();
-      posts.clear();
+      accounts.clear();
     },
   };
 }

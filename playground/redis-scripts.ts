@@ -14,10 +14,32 @@
  * Expiry is Redis's own (PEXPIREAT/PX): an expired family simply no longer exists.
  */
 
-export const ROTATE_SCRIPT = `
--- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>
+/** Keeps a user's index (a sorted set scored by expiry) exactly as long as its last member. */
+const KEEP_UNTIL_LAST = `
+local function keepUntilLast(key)
+  local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
+  if last[2] then redis.call('PEXPIREAT', key, last[2]) end
+end
+`;
+
+/** A session: its family hash and the user's session index, if the user is under the cap. */
+export const CREATE_SCRIPT = `${KEEP_UNTIL_LAST}
+-- KEYS[1] fam:<id>  KEYS[2] sessions
+-- ARGV[1] user  ARGV[2] family end  ARGV[3] token hash  ARGV[4] token expiry  ARGV[5] now  ARGV[6] cap  ARGV[7] family id
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[5])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[6]) then return 'limit_reached' end
+redis.call('HSET', KEYS[1], 'user', ARGV[1], 'exp', ARGV[2], 'cur', ARGV[3], 'curExp', ARGV[4])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+redis.call('ZADD', KEYS[2], ARGV[4], ARGV[7])
+keepUntilLast(KEYS[2])
+return 'created'
+`;
+
+export const ROTATE_SCRIPT = `${KEEP_UNTIL_LAST}
+-- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>  KEYS[4] sessions
 -- ARGV[1] presented hash  ARGV[2] successor hash  ARGV[3] sealed successor
 -- ARGV[4] now (ms)  ARGV[5] refresh TTL (ms)  ARGV[6] grace (ms)  ARGV[7] rotated tokens kept
+-- ARGV[8] family id
 local now = tonumber(ARGV[4])
 local fam = redis.call('HMGET', KEYS[1], 'user', 'exp', 'cur', 'curExp')
 local user, famExp, cur, curExp = fam[1], fam[2], fam[3], fam[4]
@@ -36,6 +58,8 @@ if cur == ARGV[1] then
   local n = redis.call('HINCRBY', KEYS[1], 'n', 1) % 1000
   redis.call('ZADD', KEYS[2], string.format('%d', now * 1000 + n), ARGV[1])
   redis.call('PEXPIREAT', KEYS[2], exp)
+  redis.call('ZADD', KEYS[4], exp, ARGV[8])
+  keepUntilLast(KEYS[4])
   if tonumber(ARGV[6]) > 0 then
     redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[6])
   else
@@ -63,22 +87,25 @@ end
 local reply = {'reused', user, cur}
 for _, hash in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do table.insert(reply, hash) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[8])
 return reply
 `;
 
 export const REVOKE_SCRIPT = `
--- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>
+-- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>  KEYS[4] sessions
+-- ARGV[1] family id
 -- Returns every token hash of the family, so the caller can drop their index entries.
 local cur = redis.call('HGET', KEYS[1], 'cur')
 local hashes = redis.call('ZRANGE', KEYS[2], 0, -1)
 if cur then table.insert(hashes, cur) end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[1])
 return hashes
 `;
 
-export const UNDO_SCRIPT = `
--- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>
--- ARGV[1] presented hash  ARGV[2] successor hash
+export const UNDO_SCRIPT = `${KEEP_UNTIL_LAST}
+-- KEYS[1] fam:<id>  KEYS[2] rotated:<id>  KEYS[3] sealed:<id>  KEYS[4] sessions
+-- ARGV[1] presented hash  ARGV[2] successor hash  ARGV[3] family id
 -- Takes back a rotation whose answer was lost, unless the successor was used or handed out since.
 local fam = redis.call('HMGET', KEYS[1], 'cur', 'prev', 'prevExp', 'shared')
 if fam[1] ~= ARGV[2] or fam[2] ~= ARGV[1] or fam[4] then return 0 end
@@ -87,5 +114,32 @@ redis.call('HDEL', KEYS[1], 'prev', 'prevExp')
 redis.call('PEXPIREAT', KEYS[1], fam[3])
 redis.call('ZREM', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
+redis.call('ZADD', KEYS[4], fam[3], ARGV[3])
+keepUntilLast(KEYS[4])
 return 1
+`;
+
+/** An idempotency claim, if the key is new and the user is under the cap; else the existing record. */
+export const CLAIM_SCRIPT = `
+-- KEYS[1] idem:<key>  KEYS[2] idem-keys (zset key → expiry)
+-- ARGV[1] record (JSON, in flight)  ARGV[2] in-flight TTL (ms)  ARGV[3] now  ARGV[4] cap  ARGV[5] key
+local existing = redis.call('GET', KEYS[1])
+if existing then return {'exists', existing} end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {'limit_reached'} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[2], string.format('%d', tonumber(ARGV[3]) + tonumber(ARGV[2])), ARGV[5])
+return {'claimed'}
+`;
+
+/** A post, if the user is under the cap; posts older than the TTL are trimmed first. */
+export const ADD_POST_SCRIPT = `
+-- KEYS[1] posts (stream; entry ids are Redis's clock in ms)  ARGV[1] post JSON  ARGV[2] TTL (ms)  ARGV[3] cap
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('XTRIM', KEYS[1], 'MINID', string.format('%d', now - tonumber(ARGV[2])))
+if redis.call('XLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'limit_reached' end
+redis.call('XADD', KEYS[1], '*', 'post', ARGV[1], 'exp', string.format('%d', now + tonumber(ARGV[2])))
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 'added'
 `;

@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import { ErrorReply, createClient, createCluster } from 'redis';
-import { REVOKE_SCRIPT, ROTATE_SCRIPT, UNDO_SCRIPT } from './redis-scripts.js';
+import { ADD_POST_SCRIPT, CLAIM_SCRIPT, CREATE_SCRIPT, REVOKE_SCRIPT, ROTATE_SCRIPT, UNDO_SCRIPT } from './redis-scripts.js';
 import {
+  DEFAULT_LIMITS,
   ROTATED_TOKENS_KEPT,
   StoreUnavailableError,
+  type LimitReached,
+  type StoreLimits,
   type IdempotencyClaim,
   type Post,
   type RotateOutcome,
@@ -22,8 +25,10 @@ import {
  *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp}  the session: absolute end, current token; until curExp
  *   {u:<user>}:rotated:<id>  zset hash → rotated at    the last ROTATED_TOKENS_KEPT rotated tokens (reuse detection)
  *   {u:<user>}:sealed:<id>   sealed current token      for the grace window only
- *   idem:<user>:<key>        JSON {fp, status?, body?}  in flight: 5 min, done: 24 h
- *   posts:<user>             list of JSON posts        24 h after the last post
+ *   {u:<user>}:sessions      zset familyId → expiry    live sessions (the sessionsPerUser cap)
+ *   {u:<user>}:idem:<key>    JSON {fp, status?, body?}  in flight: 5 min, done: 24 h
+ *   {u:<user>}:idem-keys     zset key → expiry         the idempotencyKeysPerUser cap
+ *   {u:<user>}:posts         stream {post, exp}        entries older than their TTL trimmed at each post
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
  * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
@@ -50,6 +55,8 @@ export interface RedisStoreOptions {
    * discovers the rest. @default false
    */
   cluster?: boolean;
+  /** @default DEFAULT_LIMITS */
+  limits?: Partial<StoreLimits>;
   log?: (line: string) => void;
 }
 
@@ -64,7 +71,7 @@ type ClusterClient = ReturnType<typeof createCluster>;
  * The commands the store sends. A cluster client has the same methods, routed by their (first)
  * key; its types differ only in generics node-redis cannot unify, hence the one cast below.
  */
-type Client = Pick<SingleClient, 'get' | 'set' | 'del' | 'evalSha' | 'eval' | 'multi' | 'lRange'>;
+type Client = Pick<SingleClient, 'get' | 'set' | 'del' | 'evalSha' | 'eval' | 'multi' | 'xRange'>;
 
 function openClient(url: string, options: RedisStoreOptions, isConnected: () => boolean): SingleClient | ClusterClient {
   const settings = {
@@ -119,7 +126,8 @@ export async function connectRedisStore(url: string, options: RedisStoreOptions 
     if (client.isReady) await client.close();
     else if (client.isOpen) client.destroy();
   };
-  return createRedisStore(client as unknown as Client, options.prefix ?? 'auth-fetch:', close);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  return createRedisStore(client as unknown as Client, options.prefix ?? 'auth-fetch:', limits, close);
 }
 
 /**
@@ -156,21 +164,24 @@ function parseOwner(value: string | null): { familyId: string; userId: string } 
   return { familyId: value.slice(0, space), userId: value.slice(space + 1) };
 }
 
-function createRedisStore(client: Client, prefix: string, close: () => Promise<void>): Store {
+function createRedisStore(client: Client, prefix: string, limits: StoreLimits, close: () => Promise<void>): Store {
   const key = (...parts: string[]): string => prefix + parts.join(':');
   const tokenKey = (hash: string): string => key('tok', hash);
-  const familyKeys = (owner: { familyId: string; userId: string }): string[] => {
-    const tag = userTag(owner.userId);
-    return ['fam', 'rotated', 'sealed'].map((kind) => key(tag, kind, owner.familyId));
-  };
+  const userKey = (userId: string, ...parts: string[]): string => key(userTag(userId), ...parts);
+  /** fam, rotated, sealed of one session, and the user's session index: one slot. */
+  const familyKeys = (owner: { familyId: string; userId: string }): string[] => [
+    ...['fam', 'rotated', 'sealed'].map((kind) => userKey(owner.userId, kind, owner.familyId)),
+    userKey(owner.userId, 'sessions'),
+  ];
+  const limitReached = (limit: keyof StoreLimits): LimitReached => ({ kind: 'limit_reached', limit, max: limits[limit] });
 
-  const runScript = async (script: string, keys: string[], args: string[]): Promise<string[]> => {
+  const runScript = async <Reply = string[]>(script: string, keys: string[], args: string[]): Promise<Reply> => {
     try {
-      return (await client.evalSha(sha1(script), { keys, arguments: args })) as string[];
+      return (await client.evalSha(sha1(script), { keys, arguments: args })) as Reply;
     } catch (error) {
       // A restarted Redis has an empty script cache: send the script once, then EVALSHA again.
       if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await client.eval(script, { keys, arguments: args })) as string[];
+      return (await client.eval(script, { keys, arguments: args })) as Reply;
     }
   };
 
@@ -203,6 +214,7 @@ function createRedisStore(client: Client, prefix: string, close: () => Promise<v
         String(request.refreshTtlMs),
         String(request.graceMs),
         String(ROTATED_TOKENS_KEPT),
+        familyId,
       ]),
       successorIndexed,
     ]);
@@ -223,8 +235,8 @@ function createRedisStore(client: Client, prefix: string, close: () => Promise<v
   const undo = async (presentedHash: string, successorHash: string): Promise<void> => {
     const owner = await ownerOf(presentedHash);
     if (!owner) return;
-    const undone = await runScript(UNDO_SCRIPT, familyKeys(owner), [presentedHash, successorHash]);
-    if (Number(undone) === 1) forgetTokens([successorHash]);
+    const undone = await runScript<number>(UNDO_SCRIPT, familyKeys(owner), [presentedHash, successorHash, owner.familyId]);
+    if (undone === 1) forgetTokens([successorHash]);
   };
 
   /**
@@ -241,21 +253,20 @@ function createRedisStore(client: Client, prefix: string, close: () => Promise<v
   return {
     createFamily: (family) =>
       guard(async () => {
-        const owner = { familyId: family.familyId, userId: family.userId };
-        const [famKey = ''] = familyKeys(owner);
-        await Promise.all([
-          client.set(tokenKey(family.tokenHash), `${family.familyId} ${family.userId}`, { PXAT: family.tokenExpiresAt }),
-          client
-            .multi()
-            .hSet(famKey, {
-              user: family.userId,
-              exp: String(family.familyExpiresAt),
-              cur: family.tokenHash,
-              curExp: String(family.tokenExpiresAt),
-            })
-            .pExpireAt(famKey, family.tokenExpiresAt)
-            .exec(),
+        const [famKey = '', , , sessionsKey = ''] = familyKeys(family);
+        const created = await runScript<string>(CREATE_SCRIPT, [famKey, sessionsKey], [
+          family.userId,
+          String(family.familyExpiresAt),
+          family.tokenHash,
+          String(family.tokenExpiresAt),
+          String(Date.now()),
+          String(limits.sessionsPerUser),
+          family.familyId,
         ]);
+        if (created !== 'created') return limitReached('sessionsPerUser');
+        // Indexed once the session exists; nobody can present the token before login answers.
+        await client.set(tokenKey(family.tokenHash), `${family.familyId} ${family.userId}`, { PXAT: family.tokenExpiresAt });
+        return { kind: 'created' } as const;
       }),
 
     rotateRefreshToken: (request) => {
@@ -271,46 +282,57 @@ function createRedisStore(client: Client, prefix: string, close: () => Promise<v
     revokeFamilyOf: (tokenHash) =>
       guard(async () => {
         const owner = await ownerOf(tokenHash);
-        if (owner) forgetTokens(await runScript(REVOKE_SCRIPT, familyKeys(owner), []));
+        if (owner) forgetTokens(await runScript(REVOKE_SCRIPT, familyKeys(owner), [owner.familyId]));
       }),
 
-    claimIdempotencyKey: (idemKey, fingerprint, inFlightTtlMs) =>
-      guard(async (): Promise<IdempotencyClaim> => {
-        const k = key('idem', idemKey);
-        // SET NX is the atomic claim; if the holder's record expires between SET and GET, claim again.
-        for (let attempt = 0; attempt < 3; attempt += 1) {
-          if ((await client.set(k, JSON.stringify({ fp: fingerprint }), { NX: true, PX: inFlightTtlMs })) === 'OK') {
-            return { kind: 'claimed' };
-          }
-          const raw = await client.get(k);
-          if (raw === null) continue;
-          const record = JSON.parse(raw) as { fp: string; status?: number; body?: string };
-          return record.status === undefined || record.body === undefined
-            ? { kind: 'in_flight', fingerprint: record.fp }
-            : { kind: 'done', fingerprint: record.fp, response: { status: record.status, body: record.body } };
-        }
-        throw new StoreUnavailableError('redis: idempotency key kept vanishing');
+    claimIdempotencyKey: (userId, idemKey, fingerprint, inFlightTtlMs) =>
+      guard(async (): Promise<IdempotencyClaim | LimitReached> => {
+        const keys = [userKey(userId, 'idem', idemKey), userKey(userId, 'idem-keys')];
+        const args = [JSON.stringify({ fp: fingerprint }), String(inFlightTtlMs), String(Date.now()), String(limits.idempotencyKeysPerUser), idemKey];
+        const [kind, raw = '{}'] = await runScript(CLAIM_SCRIPT, keys, args);
+        if (kind === 'claimed') return { kind };
+        if (kind === 'limit_reached') return limitReached('idempotencyKeysPerUser');
+        const record = JSON.parse(raw) as { fp: string; status?: number; body?: string };
+        return record.status === undefined || record.body === undefined
+          ? { kind: 'in_flight', fingerprint: record.fp }
+          : { kind: 'done', fingerprint: record.fp, response: { status: record.status, body: record.body } };
       }),
 
-    completeIdempotencyKey: (idemKey, fingerprint, response, ttlMs) =>
+    completeIdempotencyKey: (userId, idemKey, fingerprint, response, ttlMs) =>
       guard(async () => {
         const record = JSON.stringify({ fp: fingerprint, status: response.status, body: response.body });
-        await client.set(key('idem', idemKey), record, { PX: ttlMs });
+        const index = userKey(userId, 'idem-keys');
+        await client
+          .multi()
+          .set(userKey(userId, 'idem', idemKey), record, { PX: ttlMs })
+          .zAdd(index, { score: Date.now() + ttlMs, value: idemKey })
+          .pExpire(index, ttlMs)
+          .exec();
       }),
 
-    releaseIdempotencyKey: (idemKey) =>
+    releaseIdempotencyKey: (userId, idemKey) =>
       guard(async () => {
-        await client.del(key('idem', idemKey));
+        await client.multi().del(userKey(userId, 'idem', idemKey)).zRem(userKey(userId, 'idem-keys'), idemKey).exec();
       }),
 
     addPost: (post, ttlMs) =>
       guard(async () => {
-        const k = key('posts', post.author);
-        await client.multi().rPush(k, JSON.stringify(post)).pExpire(k, ttlMs).exec();
+        const args = [JSON.stringify(post), String(ttlMs), String(limits.postsPerUser)];
+        const added = await runScript<string>(ADD_POST_SCRIPT, [userKey(post.author, 'posts')], args);
+        return added === 'added' ? ({ kind: 'added' } as const) : limitReached('postsPerUser');
       }),
 
-    listPosts: (author) =>
-      guard(async () => (await client.lRange(key('posts', author), 0, -1)).map((raw) => JSON.parse(raw) as Post)),
+    listPosts: (author, page) =>
+      guard(async () => {
+        const start = page.after === undefined ? '-' : `(${page.after}`;
+        const entries = (await client.xRange(userKey(author, 'posts'), start, '+', { COUNT: page.limit + 1 })) ?? [];
+        // Expired entries are trimmed at the next post; until then they are only skipped.
+        const now = Date.now();
+        const live = entries.filter((entry) => Number(entry.message.exp) > now);
+        const shown = live.slice(0, page.limit);
+        const next = live.length > page.limit ? (shown[shown.length - 1]?.id ?? null) : null;
+        return { posts: shown.map((entry) => JSON.parse(entry.message.post ?? '{}') as Post), next };
+      }),
 
     close,
   };

@@ -72,8 +72,33 @@ export interface Post {
   createdAt: string;
 }
 
+/** What one user can make the server hold at once; a request past a cap is refused, nothing stored is dropped. */
+export interface StoreLimits {
+  /** Live sessions (logins whose refresh token has not expired) per user. */
+  sessionsPerUser: number;
+  /** Posts per user (each kept for the TTL `addPost` is given, 24 h in the server). */
+  postsPerUser: number;
+  /** Idempotency records per user, in flight or done (done ones are kept 24 h). */
+  idempotencyKeysPerUser: number;
+}
+
+export const DEFAULT_LIMITS: StoreLimits = { sessionsPerUser: 100, postsPerUser: 1000, idempotencyKeysPerUser: 1000 };
+
+/** A write refused because the user is at one of the StoreLimits. */
+export interface LimitReached {
+  kind: 'limit_reached';
+  limit: keyof StoreLimits;
+  max: number;
+}
+
+/** One page of a user's posts, oldest first; `next` is the cursor of the following page, if any. */
+export interface PostPage {
+  posts: Post[];
+  next: string | null;
+}
+
 export interface Store {
-  createFamily(family: NewFamily): Promise<void>;
+  createFamily(family: NewFamily): Promise<{ kind: 'created' } | LimitReached>;
   /** Atomic: two callers presenting the same current token produce exactly one successor. */
   rotateRefreshToken(request: RotateRequest): Promise<RotateOutcome>;
   /**
@@ -85,14 +110,18 @@ export interface Store {
   /** Revokes the family the token belongs to (logout); unknown tokens are ignored. */
   revokeFamilyOf(tokenHash: string): Promise<void>;
 
-  /** Atomic claim (SET NX semantics); `inFlightTtlMs` bounds a claim whose owner crashed. */
-  claimIdempotencyKey(key: string, fingerprint: string, inFlightTtlMs: number): Promise<IdempotencyClaim>;
-  completeIdempotencyKey(key: string, fingerprint: string, response: StoredResponse, ttlMs: number): Promise<void>;
+  /**
+   * Atomic claim (SET NX semantics) of `key` among the user's keys; `inFlightTtlMs` bounds a claim
+   * whose owner crashed.
+   */
+  claimIdempotencyKey(userId: string, key: string, fingerprint: string, inFlightTtlMs: number): Promise<IdempotencyClaim | LimitReached>;
+  completeIdempotencyKey(userId: string, key: string, fingerprint: string, response: StoredResponse, ttlMs: number): Promise<void>;
   /** Forgets a claim whose request failed, so a retry with the same key can run. */
-  releaseIdempotencyKey(key: string): Promise<void>;
+  releaseIdempotencyKey(userId: string, key: string): Promise<void>;
 
-  addPost(post: Post, ttlMs: number): Promise<void>;
-  listPosts(author: string): Promise<Post[]>;
+  addPost(post: Post, ttlMs: number): Promise<{ kind: 'added' } | LimitReached>;
+  /** At most `limit` posts of `author`, oldest first, after the `after` cursor of a previous page. */
+  listPosts(author: string, page: { after?: string; limit: number }): Promise<PostPage>;
 
   close(): Promise<void>;
 }

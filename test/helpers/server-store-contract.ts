@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store } from '../../playground/store';
+import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store, type StoreLimits } from '../../playground/store';
 
 /**
  * The Store contract, one suite run against every implementation (memory and Redis), so the
@@ -10,7 +10,9 @@ import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store } from '../../playg
 const HOUR = 3600_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function storeContract(name: string, makeStore: () => Promise<Store>): void {
+const newPost = (author: string, title: string) => ({ id: randomUUID(), author, title, body: '', createdAt: new Date().toISOString() });
+
+export function storeContract(name: string, makeStore: (limits?: Partial<StoreLimits>) => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     beforeEach(async () => {
@@ -159,40 +161,109 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
     });
 
     it('claims an idempotency key once, then reports in flight, done, or free again', async () => {
-      const key = `alice:${randomUUID()}`;
-      expect(await store.claimIdempotencyKey(key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
-      expect(await store.claimIdempotencyKey(key, 'fp2', 60_000)).toEqual({ kind: 'in_flight', fingerprint: 'fp1' });
-      await store.completeIdempotencyKey(key, 'fp1', { status: 201, body: '{"id":1}' }, 60_000);
-      expect(await store.claimIdempotencyKey(key, 'fp1', 60_000)).toEqual({
+      const key = randomUUID();
+      expect(await store.claimIdempotencyKey('alice', key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
+      expect(await store.claimIdempotencyKey('alice', key, 'fp2', 60_000)).toEqual({ kind: 'in_flight', fingerprint: 'fp1' });
+      await store.completeIdempotencyKey('alice', key, 'fp1', { status: 201, body: '{"id":1}' }, 60_000);
+      expect(await store.claimIdempotencyKey('alice', key, 'fp1', 60_000)).toEqual({
         kind: 'done',
         fingerprint: 'fp1',
         response: { status: 201, body: '{"id":1}' },
       });
-      await store.releaseIdempotencyKey(key);
-      expect(await store.claimIdempotencyKey(key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
+      await store.releaseIdempotencyKey('alice', key);
+      expect(await store.claimIdempotencyKey('alice', key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
     });
 
     it('frees an abandoned in-flight claim when it expires', async () => {
-      const key = `alice:${randomUUID()}`;
-      await store.claimIdempotencyKey(key, 'fp', 30);
+      const key = randomUUID();
+      await store.claimIdempotencyKey('alice', key, 'fp', 30);
       await sleep(80);
-      expect(await store.claimIdempotencyKey(key, 'fp', 60_000)).toEqual({ kind: 'claimed' });
+      expect(await store.claimIdempotencyKey('alice', key, 'fp', 60_000)).toEqual({ kind: 'claimed' });
     });
 
     it('50 concurrent claims of one key: exactly one wins', async () => {
-      const key = `alice:${randomUUID()}`;
-      const claims = await Promise.all(Array.from({ length: 50 }, () => store.claimIdempotencyKey(key, 'fp', 60_000)));
+      const key = randomUUID();
+      const claims = await Promise.all(Array.from({ length: 50 }, () => store.claimIdempotencyKey('alice', key, 'fp', 60_000)));
       expect(claims.filter((c) => c.kind === 'claimed')).toHaveLength(1);
     });
 
-    it('keeps posts per author, in order', async () => {
+    it('keeps posts per author, in order, one page at a time', async () => {
       const author = `user-${randomUUID()}`;
-      const post = (title: string) => ({ id: randomUUID(), author, title, body: '', createdAt: new Date().toISOString() });
-      const [a, b] = [post('a'), post('b')];
-      await store.addPost(a, HOUR);
-      await store.addPost(b, HOUR);
-      expect(await store.listPosts(author)).toEqual([a, b]);
-      expect(await store.listPosts('nobody')).toEqual([]);
+      const posts = ['a', 'b', 'c', 'd', 'e'].map((title) => newPost(author, title));
+      for (const post of posts) expect(await store.addPost(post, HOUR)).toEqual({ kind: 'added' });
+      const first = await store.listPosts(author, { limit: 2 });
+      expect(first.posts).toEqual(posts.slice(0, 2));
+      const second = await store.listPosts(author, { after: first.next ?? '', limit: 2 });
+      expect(second.posts).toEqual(posts.slice(2, 4));
+      const last = await store.listPosts(author, { after: second.next ?? '', limit: 2 });
+      expect(last).toEqual({ posts: posts.slice(4), next: null });
+      expect(await store.listPosts(author, { limit: 5 })).toEqual({ posts, next: null });
+      expect(await store.listPosts('nobody', { limit: 5 })).toEqual({ posts: [], next: null });
+    });
+
+    it('drops posts when their time is up', async () => {
+      const author = `user-${randomUUID()}`;
+      await store.addPost(newPost(author, 'short'), 30);
+      await sleep(80);
+      expect(await store.listPosts(author, { limit: 5 })).toEqual({ posts: [], next: null });
+    });
+  });
+
+  describe(`Store contract: ${name}, limits per user`, () => {
+    const limits = { sessionsPerUser: 2, postsPerUser: 3, idempotencyKeysPerUser: 2 };
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore(limits);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const login = (userId: string, tokenExpiresAt = Date.now() + HOUR) =>
+      store.createFamily({ familyId: randomUUID(), userId, tokenHash: randomUUID(), familyExpiresAt: Date.now() + 24 * HOUR, tokenExpiresAt });
+
+    it('refuses a session past sessionsPerUser, keeps the others, and counts only live ones', async () => {
+      const user = `user-${randomUUID()}`;
+      expect(await login(user, Date.now() + 30)).toEqual({ kind: 'created' });
+      expect(await login(user)).toEqual({ kind: 'created' });
+      expect(await login(user)).toEqual({ kind: 'limit_reached', limit: 'sessionsPerUser', max: 2 });
+      expect(await login(`other-${randomUUID()}`)).toEqual({ kind: 'created' });
+      await sleep(80); // the first session's token expired: it no longer counts
+      expect(await login(user)).toEqual({ kind: 'created' });
+    });
+
+    it('frees a session slot on logout', async () => {
+      const user = `user-${randomUUID()}`;
+      const hash = randomUUID();
+      await store.createFamily({ familyId: randomUUID(), userId: user, tokenHash: hash, familyExpiresAt: Date.now() + HOUR, tokenExpiresAt: Date.now() + HOUR });
+      await login(user);
+      expect((await login(user)).kind).toBe('limit_reached');
+      await store.revokeFamilyOf(hash);
+      expect((await login(user)).kind).toBe('created');
+    });
+
+    it('refuses a post past postsPerUser and keeps the stored ones', async () => {
+      const author = `user-${randomUUID()}`;
+      const posts = ['a', 'b', 'c'].map((title) => newPost(author, title));
+      for (const post of posts) await store.addPost(post, HOUR);
+      expect(await store.addPost(newPost(author, 'd'), HOUR)).toEqual({ kind: 'limit_reached', limit: 'postsPerUser', max: 3 });
+      expect((await store.listPosts(author, { limit: 10 })).posts).toEqual(posts);
+    });
+
+    it('refuses a new idempotency key past idempotencyKeysPerUser; known keys still answer', async () => {
+      const user = `user-${randomUUID()}`;
+      await store.claimIdempotencyKey(user, 'k1', 'fp', HOUR);
+      await store.completeIdempotencyKey(user, 'k1', 'fp', { status: 201, body: '{}' }, HOUR);
+      await store.claimIdempotencyKey(user, 'k2', 'fp', HOUR);
+      expect(await store.claimIdempotencyKey(user, 'k3', 'fp', HOUR)).toEqual({
+        kind: 'limit_reached',
+        limit: 'idempotencyKeysPerUser',
+        max: 2,
+      });
+      expect((await store.claimIdempotencyKey(user, 'k1', 'fp', HOUR)).kind).toBe('done');
+      expect((await store.claimIdempotencyKey(`other-${randomUUID()}`, 'k3', 'fp', HOUR)).kind).toBe('claimed');
+      await store.releaseIdempotencyKey(user, 'k2');
+      expect((await store.claimIdempotencyKey(user, 'k3', 'fp', HOUR)).kind).toBe('claimed');
     });
   });
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRedisStore } from '../../playground/redis-store';
+import type { StoreLimits } from '../../playground/store';
 import { startRedisCluster, type TestRedisCluster } from '../helpers/redis-cluster';
 import { storeContract } from '../helpers/server-store-contract';
 import { loggedIn, startServer } from '../helpers/server-client';
@@ -18,7 +19,8 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const connect = () => connectRedisStore(cluster.urls.join(','), { cluster: true, prefix: `c-${randomUUID()}:` });
+const connect = (limits?: Partial<StoreLimits>) =>
+  connectRedisStore(cluster.urls.join(','), { cluster: true, prefix: `c-${randomUUID()}:`, ...(limits ? { limits } : {}) });
 
 storeContract('redis cluster', connect);
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../playground/memory-store';
 import { storeContract } from '../helpers/server-store-contract';
 
-storeContract('memory', async () => createMemoryStore());
+storeContract('memory', async (limits) => createMemoryStore(limits ? { limits } : {}));
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
