@@ -6,6 +6,7 @@ import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJ
 import { runIdempotent } from './idempotency.js';
 import { limitReachedError } from './limits.js';
 import type { Post } from './store.js';
+import type { AccessCheck } from './tokens.js';
 import { userExists } from './users.js';
 
 /**
@@ -23,18 +24,37 @@ const POST_TTL_MS = IDEMPOTENCY_TTL_MS;
 /** `GET /api/posts` answers at most this many posts at once. */
 const PAGE_SIZE = 100;
 
-async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
+/** The `Authorization: Bearer` credential (RFC 6750 §2.1), '' when empty; undefined without one. */
+function bearerOf(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const match = header === undefined ? null : /^Bearer(?: +(.*))?$/i.exec(header);
+  return match ? (match[1]?.trim() ?? '') : undefined;
+}
+
+/** Verifies a bearer token's signature and claims; the store is not asked. */
+export async function verifyBearer(req: IncomingMessage, ctx: ServerContext): Promise<AccessCheck | undefined> {
+  const token = bearerOf(req);
+  if (token === undefined) return undefined;
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
+    ? ctx.tokens.verifyAccessToken(token)
+    : { ok: false, error: 'invalid_token' };
+}
+
+async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
+  const check = await verifyBearer(req, ctx);
   // No credentials for our scheme: a bare challenge without an error code (RFC 6750 §3.1).
-  if (!match) {
+  if (!check) {
     throw new HttpError(401, 'missing_token', 'An access token is required', { 'www-authenticate': CHALLENGE });
   }
-  const token = match[1]?.trim() ?? '';
-  const check = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
-    ? await ctx.tokens.verifyAccessToken(token)
-    : ({ ok: false, error: 'invalid_token' } as const);
-  if (check.ok && userExists(check.userId)) return check.userId;
+  if (check.ok && userExists(check.userId)) {
+    // Logged out before its exp: the denylist ends it. Fails closed: no store, no answer (503).
+    if (await ctx.store.isAccessTokenDenied(check.jti)) {
+      throw new HttpError(401, 'token_revoked', 'The access token was revoked (logout)', {
+        'www-authenticate': challenge('The access token was revoked'),
+      });
+    }
+    return check.userId;
+  }
   if (!check.ok && check.error === 'token_expired') {
     throw new HttpError(401, 'token_expired', 'The access token expired', {
       'www-authenticate': challenge('The access token expired'),

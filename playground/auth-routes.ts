@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, ServerContext } from './context.js';
+import { verifyBearer } from './api-routes.js';
 import { injectRefreshFault } from './faults.js';
 import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from './http.js';
 import { limitReachedError } from './limits.js';
@@ -123,5 +124,8 @@ export const logout: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
   const presented = readRefreshCookie(req);
   if (presented) await ctx.store.revokeFamilyOf(hashRefreshToken(presented));
+  // The access token sent along ends too, not only at its exp: its jti goes on the denylist.
+  const access = await verifyBearer(req, ctx);
+  if (access?.ok) await ctx.store.denyAccessToken(access.jti, access.expiresAt);
   sendNoContent(res, { 'set-cookie': clearedRefreshCookie(req) });
 };

@@ -76,6 +76,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   /** Token hash (current or remembered rotated) → its session. */
   const sessionOf = new Map<string, Session>();
   const accounts = new Map<string, Account>();
+  /** Denied access-token `jti` → its `exp` (ms); dropped by the sweep once past. */
+  const deniedAccessTokens = new Map<string, number>();
   let postSeq = 0;
   let lastSweep = clock();
 
@@ -106,6 +108,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const sweep = (now: number): void => {
     if (now - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = now;
+    for (const [jti, expiresAt] of deniedAccessTokens) if (expiresAt <= now) deniedAccessTokens.delete(jti);
     for (const [userId, account] of accounts) {
       prune(account, now);
       if (account.sessions.size + account.idempotency.size + account.posts.length === 0) accounts.delete(userId);
@@ -255,6 +258,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return { posts: entries.map((entry) => entry.post), next: live.length > page.limit && last ? String(last.seq) : null };
     },
 
+    async denyAccessToken(jti, expiresAt) {
+      sweep(clock());
+      deniedAccessTokens.set(jti, expiresAt);
+    },
+
+    async isAccessTokenDenied(jti) {
+      return (deniedAccessTokens.get(jti) ?? 0) > clock();
+    },
+
     held() {
       const held = { sessions: 0, tokens: sessionOf.size, sealedSuccessors: 0, idempotencyRecords: 0, posts: 0 };
       for (const account of accounts.values()) {
@@ -269,6 +281,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     async close() {
       sessionOf.clear();
       accounts.clear();
+      deniedAccessTokens.clear();
     },
   };
 }

@@ -29,6 +29,7 @@ import {
  *   {u:<user>}:idem:<key>    JSON {fp, status?, body?}  in flight: 5 min, done: 24 h
  *   {u:<user>}:idem-keys     zset key → expiry         the idempotencyKeysPerUser cap
  *   {u:<user>}:posts         stream {post, exp}        entries older than their TTL trimmed at each post
+ *   deny:<jti>               "1"                       a logged-out access token, until its exp
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
  * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
@@ -71,7 +72,7 @@ type ClusterClient = ReturnType<typeof createCluster>;
  * The commands the store sends. A cluster client has the same methods, routed by their (first)
  * key; its types differ only in generics node-redis cannot unify, hence the one cast below.
  */
-type Client = Pick<SingleClient, 'get' | 'set' | 'del' | 'evalSha' | 'eval' | 'multi' | 'xRange'>;
+type Client = Pick<SingleClient, 'get' | 'set' | 'del' | 'exists' | 'evalSha' | 'eval' | 'multi' | 'xRange'>;
 
 function openClient(url: string, options: RedisStoreOptions, isConnected: () => boolean): SingleClient | ClusterClient {
   const settings = {
@@ -333,6 +334,13 @@ function createRedisStore(client: Client, prefix: string, limits: StoreLimits, c
         const next = live.length > page.limit ? (shown[shown.length - 1]?.id ?? null) : null;
         return { posts: shown.map((entry) => JSON.parse(entry.message.post ?? '{}') as Post), next };
       }),
+
+    denyAccessToken: (jti, expiresAt) =>
+      guard(async () => {
+        if (expiresAt > Date.now()) await client.set(key('deny', jti), '1', { PXAT: expiresAt });
+      }),
+
+    isAccessTokenDenied: (jti) => guard(async () => (await client.exists(key('deny', jti))) === 1),
 
     close,
   };

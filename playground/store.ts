@@ -123,6 +123,10 @@ export interface Store {
   /** At most `limit` posts of `author`, oldest first, after the `after` cursor of a previous page. */
   listPosts(author: string, page: { after?: string; limit: number }): Promise<PostPage>;
 
+  /** Puts an access token's `jti` on the denylist until `expiresAt` (its `exp`): logout ends it too. */
+  denyAccessToken(jti: string, expiresAt: number): Promise<void>;
+  isAccessTokenDenied(jti: string): Promise<boolean>;
+
   close(): Promise<void>;
 }
 

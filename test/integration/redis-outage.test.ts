@@ -30,8 +30,9 @@ describe('Redis store: outage', () => {
     await expect503(await session.createPost({ title: 'x' }, { 'idempotency-key': 'during-outage' }));
     await expect503(await session.refresh());
     await expect503(await session.login());
-    // Routes that need no store keep working: the access token is a self-contained JWT.
-    expect((await session.fetch('/api/me')).status).toBe(200);
+    // Every API call asks the access-token denylist, and fails closed: a logged-out token must not
+    // work again just because Redis is down.
+    await expect503(await session.fetch('/api/me'));
 
     await redis.revive();
     // The client reconnects in the background; poll until it has (bounded by the test timeout).
