@@ -23,6 +23,7 @@ import { start } from '../playground/server';
 import type { Store } from '../playground/store';
 import { startRedis } from '../test/helpers/redis';
 import { startRedisCluster } from '../test/helpers/redis-cluster';
+import { median } from './bench-overhead.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
@@ -34,8 +35,6 @@ const ROTATIONS = 500;
 const POSTS = 1000;
 const LOOKUPS = 2000;
 const HOUR = 3_600_000;
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 // ---- 1. Memory held per session and per post ----------------------------------------------------
 
