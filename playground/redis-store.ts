@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { ErrorReply, createClient, createCluster } from 'redis';
+import { ErrorReply } from 'redis';
+import { connectRedis, type RedisCommands, type RedisConnectOptions } from './redis-client.js';
 import { ADD_POST_SCRIPT, CLAIM_SCRIPT, CREATE_SCRIPT, REVOKE_SCRIPT, ROTATE_SCRIPT, UNDO_SCRIPT } from './redis-scripts.js';
 import {
   DEFAULT_LIMITS,
@@ -22,7 +23,9 @@ import {
  * Every key carries an expiry Redis enforces; there is no sweeper. Layout (prefix `auth-fetch:`;
  * `{u:<user>}` is a hash tag, so a user's keys share one cluster slot and one script can touch them):
  *   tok:<sha256>             "<familyId> <user>"       which session a token belongs to; until its expiry
- *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp}  the session: absolute end, current token; until curExp
+ *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp, prev, prevExp, shared, n}
+ *                            the session: absolute end, current token, the one it replaced (undo),
+ *                            whether a grace answer handed it out, a rotation counter; until curExp
  *   {u:<user>}:rotated:<id>  zset hash → rotated at    the last ROTATED_TOKENS_KEPT rotated tokens (reuse detection)
  *   {u:<user>}:sealed:<id>   sealed current token      for the grace window only
  *   {u:<user>}:sessions      zset familyId → expiry    live sessions (the sessionsPerUser cap)
@@ -37,98 +40,24 @@ import {
  * reconnecting in the background and the server recovers by itself.
  */
 
-const CONNECT_TIMEOUT_MS = 2000;
-const COMMAND_TIMEOUT_MS = 2000;
 /** The whole store call, however many commands it sends (see withDeadline). */
 const DEADLINE_MS = 2000;
-const MAX_RECONNECT_DELAY_MS = 1000;
 const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
 
-export class StoreConnectError extends Error {
-  override name = 'StoreConnectError' as const;
-}
+export { StoreConnectError } from './redis-client.js';
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends RedisConnectOptions {
   /** Key prefix, so tests (or apps) can share one Redis. @default 'auth-fetch:' */
   prefix?: string;
-  /**
-   * Talk to a Redis Cluster: `url` names one or more of its nodes, comma-separated; the client
-   * discovers the rest. @default false
-   */
-  cluster?: boolean;
   /** @default DEFAULT_LIMITS */
   limits?: Partial<StoreLimits>;
-  log?: (line: string) => void;
 }
 
-/** Shows where we tried to connect without printing a password. */
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-type SingleClient = ReturnType<typeof createClient>;
-type ClusterClient = ReturnType<typeof createCluster>;
-/**
- * The commands the store sends. A cluster client has the same methods, routed by their (first)
- * key; its types differ only in generics node-redis cannot unify, hence the one cast below.
- */
-type Client = Pick<SingleClient, 'get' | 'set' | 'del' | 'exists' | 'evalSha' | 'eval' | 'multi' | 'xRange'>;
-
-function openClient(url: string, options: RedisStoreOptions, isConnected: () => boolean): SingleClient | ClusterClient {
-  const settings = {
-    disableOfflineQueue: true,
-    commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-    socket: {
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      // Before the first connection a failure is final (a clear error, not a hang);
-      // afterwards we retry forever with a capped delay, so the server recovers by itself.
-      reconnectStrategy: (retries: number) => (isConnected() ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
-    },
-  };
-  if (!options.cluster) return createClient({ url, ...settings });
-  const rootNodes = url.split(',').map((node) => ({ url: node.trim() }));
-  return createCluster({ rootNodes, defaults: settings });
-}
-
-/** Connects or fails within CONNECT_TIMEOUT_MS, naming REDIS_URL; no retry loop at start-up. */
+/** Connects (see redis-client.ts) or fails within 2 s, naming REDIS_URL. */
 export async function connectRedisStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
-  const log = options.log ?? (() => undefined);
-  let connected = false;
-  let client: SingleClient | ClusterClient;
-  try {
-    client = openClient(url, options, () => connected);
-  } catch (error) {
-    throw new StoreConnectError(`REDIS_URL ${redact(url)} is not a valid Redis URL: ${(error as Error).message}`);
-  }
-  let lastError = '';
-  const onError = (error: Error): void => {
-    // Without a listener node-redis errors would crash the process; log each new kind once.
-    if (error.message !== lastError) log(`redis: ${error.message}`);
-    lastError = error.message;
-  };
-  client.on('error', onError);
-  client.on('node-error', onError);
-  client.on('ready', () => {
-    if (connected) log('redis: reconnected');
-    lastError = '';
-  });
-  try {
-    await client.connect();
-    // A server that wants AUTH, or is still loading, answers PING with an error: fail now, clearly.
-    // (A cluster client has already asked a node for the slot map, which fails the same way.)
-    if (!options.cluster) await (client as SingleClient).ping();
-  } catch (error) {
-    client.destroy();
-    throw new StoreConnectError(`cannot connect to REDIS_URL ${redact(url)}: ${(error as Error).message || String(error)}`);
-  }
-  connected = true;
-  const close = async (): Promise<void> => {
-    // A graceful QUIT needs a live connection; while reconnecting, just drop the socket.
-    if (client.isReady) await client.close();
-    else if (client.isOpen) client.destroy();
-  };
+  const { client, close } = await connectRedis(url, options);
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
-  return createRedisStore(client as unknown as Client, options.prefix ?? 'auth-fetch:', limits, close);
+  return createRedisStore(client, options.prefix ?? 'auth-fetch:', limits, close);
 }
 
 /**
@@ -165,7 +94,7 @@ function parseOwner(value: string | null): { familyId: string; userId: string } 
   return { familyId: value.slice(0, space), userId: value.slice(space + 1) };
 }
 
-function createRedisStore(client: Client, prefix: string, limits: StoreLimits, close: () => Promise<void>): Store {
+function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLimits, close: () => Promise<void>): Store {
   const key = (...parts: string[]): string => prefix + parts.join(':');
   const tokenKey = (hash: string): string => key('tok', hash);
   const userKey = (userId: string, ...parts: string[]): string => key(userTag(userId), ...parts);
@@ -203,10 +132,7 @@ function createRedisStore(client: Client, prefix: string, limits: StoreLimits, c
     const { familyId, userId } = owner;
     // The successor's index entry goes out with the script (nobody can present the successor
     // before we answer); if the script does not rotate, it is deleted again.
-    const successorIndexed = client.set(tokenKey(request.successorHash), `${familyId} ${userId}`, {
-      PX: request.refreshTtlMs,
-    });
-    const [reply] = await Promise.all([
+    const [script, indexed] = await Promise.allSettled([
       runScript(ROTATE_SCRIPT, familyKeys(owner), [
         request.presentedHash,
         request.successorHash,
@@ -217,8 +143,18 @@ function createRedisStore(client: Client, prefix: string, limits: StoreLimits, c
         String(ROTATED_TOKENS_KEPT),
         familyId,
       ]),
-      successorIndexed,
+      client.set(tokenKey(request.successorHash), `${familyId} ${userId}`, { PX: request.refreshTtlMs }),
     ]);
+    if (script.status === 'rejected') {
+      forgetTokens([request.successorHash]);
+      throw script.reason;
+    }
+    const reply = script.value;
+    if (indexed.status === 'rejected' && reply[0] === 'rotated') {
+      // A successor nobody could find again must not stay current: take the rotation back.
+      await undo(request.presentedHash, request.successorHash).catch(() => undefined);
+      throw indexed.reason;
+    }
     const [kind, , third = '', ...rest] = reply;
     if (kind !== 'rotated') forgetTokens([request.successorHash]);
     if (kind === 'rotated') {
