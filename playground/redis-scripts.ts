@@ -129,6 +129,8 @@ redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then return {'limit_reached'} end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('ZADD', KEYS[2], string.format('%d', tonumber(ARGV[3]) + tonumber(ARGV[2])), ARGV[5])
+-- The index lives at least as long as this claim (PTTL is negative for a key without expiry).
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
 return {'claimed'}
 `;
 

@@ -38,6 +38,7 @@ describe('Redis store: connecting', () => {
     await store.claimIdempotencyKey('alice', 'k', 'fp', 60_000);
     await store.claimIdempotencyKey('alice', 'k2', 'fp', 60_000);
     await store.completeIdempotencyKey('alice', 'k2', 'fp', { status: 201, body: '{}' }, 60_000);
+    await store.claimIdempotencyKey('bob', 'k', 'fp', 60_000); // a claim that never completes
     await store.addPost({ id: '1', author: 'alice', title: 't', body: '', createdAt: '' }, 60_000);
     await store.close();
 
@@ -45,8 +46,8 @@ describe('Redis store: connecting', () => {
     await raw.connect();
     try {
       const keys = await raw.keys(`${prefix}*`);
-      // tok×2 (index), fam, rotated, sealed, sessions, idem×2, idem-keys, posts
-      expect(keys.length).toBe(10);
+      // tok×2 (index), fam, rotated, sealed, sessions, idem×2 + idem-keys (alice), idem + idem-keys (bob), posts
+      expect(keys.length).toBe(12);
       for (const key of keys) expect(await raw.pTTL(key), key).toBeGreaterThan(0);
     } finally {
       await raw.close();
