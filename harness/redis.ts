@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /**
  * A real, throwaway redis-server (Debian's; `scripts/system-deps.sh` installs it) on a free
  * loopback port, without persistence. `stop()` kills it for good; `crash()` and `revive()` take
- * it down and up again on the same port.
+ * it down and up again on the same port; `pause()` and `resume()` stall it with the socket open.
  */
 
 export interface TestRedis {
@@ -18,11 +18,15 @@ export interface TestRedis {
   crash(): Promise<void>;
   /** Starts it again on the same port, empty, as a crash without persistence leaves it. */
   revive(): Promise<void>;
+  /** Stops the process (SIGSTOP): connections stay open but nothing answers, as in a stall or partition. */
+  pause(): void;
+  /** Lets a paused process go on (SIGCONT); what was sent meanwhile is then executed. */
+  resume(): void;
 }
 
 const REDIS_BIN = process.env.REDIS_SERVER ?? 'redis-server';
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
@@ -33,10 +37,11 @@ function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, dir: string): Promise<ChildProcess> {
+/** Starts redis-server and resolves once it accepts connections; `extra` are more config arguments. */
+export function launchRedis(port: number, dir: string, extra: string[] = []): Promise<ChildProcess> {
   const child = spawn(
     REDIS_BIN,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--loglevel', 'notice', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   return new Promise((resolve, reject) => {
@@ -56,7 +61,7 @@ function launch(port: number, dir: string): Promise<ChildProcess> {
   });
 }
 
-function kill(child: ChildProcess): Promise<void> {
+export function killRedis(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());
@@ -67,19 +72,25 @@ function kill(child: ChildProcess): Promise<void> {
 export async function startRedis(): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), 'auth-fetch-redis-'));
   const port = await freePort();
-  let child = await launch(port, dir);
+  let child = await launchRedis(port, dir);
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     async stop() {
-      await kill(child);
+      await killRedis(child);
       await rm(dir, { recursive: true, force: true });
     },
     async crash() {
-      await kill(child);
+      await killRedis(child);
     },
     async revive() {
-      child = await launch(port, dir);
+      child = await launchRedis(port, dir);
+    },
+    pause() {
+      child.kill('SIGSTOP');
+    },
+    resume() {
+      child.kill('SIGCONT');
     },
   };
 }

@@ -206,8 +206,15 @@ async function main(): Promise<number> {
     const snaps: DemoSnapshot[] = [...(await Promise.all(tabs.map((t) => snapshot(t.page)))), ...retired.snaps];
     const records: SoakRecord[] = [...(await Promise.all(tabs.map((t) => t.page.evaluate(() => window.soak!.record)))), ...retired.records];
     // The server's own list of posts: a title twice means one POST took effect twice.
-    const listed: DemoResult = await first.page.evaluate(() => window.demo.request('/api/posts'));
-    const posts = (listed.body as { posts?: Array<{ title: string }> } | null)?.posts ?? [];
+    // GET /api/posts answers one page (≤ 100) at a time: follow `next` to the end.
+    const posts: Array<{ title: string }> = [];
+    for (let after: string | null = '', pages = 0; after !== null && pages < 100; pages += 1) {
+      const path = after ? `/api/posts?after=${after}` : '/api/posts';
+      const listed: DemoResult = await first.page.evaluate((p) => window.demo.request(p), path);
+      const page = listed.body as { posts?: Array<{ title: string }>; next?: string | null } | null;
+      posts.push(...(page?.posts ?? []));
+      after = page?.next ?? null;
+    }
     const sent = new Set(records.flatMap((r) => r.titles));
     const seen = new Map<string, number>();
     for (const p of posts) if (sent.has(p.title)) seen.set(p.title, (seen.get(p.title) ?? 0) + 1);

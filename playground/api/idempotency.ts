@@ -4,6 +4,7 @@ import { IDEMPOTENCY_TTL_MS } from '../config.js';
 import type { ServerContext } from '../context.js';
 import { REPLAY_HEADER } from '../http/cors.js';
 import { HttpError, badRequest, sendRawJson } from '../http/messages.js';
+import { limitReachedError } from '../http/limits.js';
 import type { StoredResponse } from '../store/store.js';
 
 /**
@@ -11,7 +12,8 @@ import type { StoredResponse } from '../store/store.js';
  * Field" (draft-ietf-httpapi-idempotency-key-header): the first request with a key runs once and
  * its response is stored; a repeat with the same payload gets that response again (marked with
  * `Idempotent-Replayed: true`); a repeat while the first still runs gets 409; the same key with
- * another payload gets 422. Keys are scoped per user and forgotten after 24 h.
+ * another payload gets 422. Keys are scoped per user and forgotten after 24 h; a user holds at most
+ * `idempotencyKeysPerUser` of them (a new key past that gets 429, see limits.ts).
  *
  * Without the header the request simply runs: it is not retry-safe, and the client library only
  * replays requests that carry a key.
@@ -58,9 +60,11 @@ export async function runIdempotent(
     return sendRawJson(res, response.status, response.body);
   }
 
-  const storeKey = `${scope.userId}:${sha256(key)}`;
+  const { userId } = scope;
+  const storeKey = sha256(key);
   const fingerprint = sha256(`${req.method} ${req.url}\n${scope.body.toString('base64')}`);
-  const claim = await ctx.store.claimIdempotencyKey(storeKey, fingerprint, IN_FLIGHT_TTL_MS);
+  const claim = await ctx.store.claimIdempotencyKey(userId, storeKey, fingerprint, IN_FLIGHT_TTL_MS);
+  if (claim.kind === 'limit_reached') throw limitReachedError(claim);
 
   if (claim.kind !== 'claimed' && claim.fingerprint !== fingerprint) {
     throw new HttpError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request');
@@ -78,10 +82,10 @@ export async function runIdempotent(
     response = await operation();
   } catch (error) {
     // The request did not complete: free the key so the client's retry can run it.
-    await ctx.store.releaseIdempotencyKey(storeKey).catch(() => undefined);
+    await ctx.store.releaseIdempotencyKey(userId, storeKey).catch(() => undefined);
     throw error;
   }
-  if (response.status >= 500) await ctx.store.releaseIdempotencyKey(storeKey);
-  else await ctx.store.completeIdempotencyKey(storeKey, fingerprint, response, IDEMPOTENCY_TTL_MS);
+  if (response.status >= 500) await ctx.store.releaseIdempotencyKey(userId, storeKey);
+  else await ctx.store.completeIdempotencyKey(userId, storeKey, fingerprint, response, IDEMPOTENCY_TTL_MS);
   sendRawJson(res, response.status, response.body);
 }

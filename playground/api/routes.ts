@@ -4,7 +4,9 @@ import { IDEMPOTENCY_TTL_MS } from '../config.js';
 import { sleep, type Handler, type ServerContext } from '../context.js';
 import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJson } from '../http/messages.js';
 import { runIdempotent } from './idempotency.js';
+import { limitReachedError } from '../http/limits.js';
 import type { Post } from '../store/store.js';
+import type { AccessCheck } from '../auth/tokens.js';
 import { userExists } from '../auth/users.js';
 
 /**
@@ -19,19 +21,40 @@ const challenge = (description: string): string =>
 
 /** Posts live as long as idempotency records do: this is a demo, not a database. */
 const POST_TTL_MS = IDEMPOTENCY_TTL_MS;
+/** `GET /api/posts` answers at most this many posts at once. */
+const PAGE_SIZE = 100;
 
-async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
+/** The `Authorization: Bearer` credential (RFC 6750 §2.1), '' when empty; undefined without one. */
+function bearerOf(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   const match = header === undefined ? null : /^Bearer(?: +(.*))?$/i.exec(header);
+  return match ? (match[1]?.trim() ?? '') : undefined;
+}
+
+/** Verifies a bearer token's signature and claims; the store is not asked. */
+export async function verifyBearer(req: IncomingMessage, ctx: ServerContext): Promise<AccessCheck | undefined> {
+  const token = bearerOf(req);
+  if (token === undefined) return undefined;
+  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
+    ? ctx.tokens.verifyAccessToken(token)
+    : { ok: false, error: 'invalid_token' };
+}
+
+async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
+  const check = await verifyBearer(req, ctx);
   // No credentials for our scheme: a bare challenge without an error code (RFC 6750 §3.1).
-  if (!match) {
+  if (!check) {
     throw new HttpError(401, 'missing_token', 'An access token is required', { 'www-authenticate': CHALLENGE });
   }
-  const token = match[1]?.trim() ?? '';
-  const check = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
-    ? await ctx.tokens.verifyAccessToken(token)
-    : ({ ok: false, error: 'invalid_token' } as const);
-  if (check.ok && userExists(check.userId)) return check.userId;
+  if (check.ok && userExists(check.userId)) {
+    // Logged out before its exp: the denylist ends it. Fails closed: no store, no answer (503).
+    if (await ctx.store.isAccessTokenDenied(check.jti)) {
+      throw new HttpError(401, 'token_revoked', 'The access token was revoked (logout)', {
+        'www-authenticate': challenge('The access token was revoked'),
+      });
+    }
+    return check.userId;
+  }
   if (!check.ok && check.error === 'token_expired') {
     throw new HttpError(401, 'token_expired', 'The access token expired', {
       'www-authenticate': challenge('The access token expired'),
@@ -47,9 +70,25 @@ export const me: Handler = async (req, res, ctx) => {
   sendJson(res, 200, { id: userId, name: userId });
 };
 
+/** `GET /api/posts?after=<cursor>&limit=<1..100>`: one page, oldest first, and the next page's cursor. */
+function parsePageQuery(url: string | undefined): { after?: string; limit: number } {
+  const query = new URL(url ?? '/', 'http://placeholder').searchParams;
+  const after = query.get('after');
+  const limitText = query.get('limit') ?? String(PAGE_SIZE);
+  const limit = Number(limitText);
+  if (!/^[0-9]{1,3}$/.test(limitText) || limit < 1 || limit > PAGE_SIZE) {
+    throw badRequest(`\`limit\` must be a whole number from 1 to ${PAGE_SIZE}`);
+  }
+  if (after === null) return { limit };
+  // Cursors are what a previous page's `next` said: a number or a Redis stream id.
+  if (!/^[0-9]{1,20}(-[0-9]{1,20})?$/.test(after)) throw badRequest('`after` must be the `next` cursor of a previous page');
+  return { after, limit };
+}
+
 export const listPosts: Handler = async (req, res, ctx) => {
   const userId = await authenticate(req, ctx);
-  sendJson(res, 200, { posts: await ctx.store.listPosts(userId) });
+  const page = await ctx.store.listPosts(userId, parsePageQuery(req.url));
+  sendJson(res, 200, page);
 };
 
 function parsePostInput(body: Buffer): { title: string; body: string } {
@@ -69,7 +108,9 @@ export const createPost: Handler = async (req, res, ctx) => {
     // The artificial delay makes "a request with this key is in flight" observable in tests.
     if (ctx.options.postDelayMs > 0) await sleep(ctx.options.postDelayMs);
     const post: Post = { id: randomUUID(), author: userId, createdAt: new Date().toISOString(), ...input };
-    await ctx.store.addPost(post, POST_TTL_MS);
+    const added = await ctx.store.addPost(post, POST_TTL_MS);
+    // Thrown, not answered: the idempotency layer then frees the key for a later retry.
+    if (added.kind === 'limit_reached') throw limitReachedError(added);
     ctx.stats.postsCreated += 1;
     return { status: 201, body: JSON.stringify(post) };
   });

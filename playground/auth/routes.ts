@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, ServerContext } from '../context.js';
+import { verifyBearer } from '../api/routes.js';
 import { injectRefreshFault } from '../http/faults.js';
+import { limitReachedError } from '../http/limits.js';
 import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from '../http/messages.js';
 import { clearedSessionCookies, readRefreshCookie, sessionCookies } from './session-cookies.js';
 import { securityEvent } from '../stats.js';
@@ -28,6 +30,14 @@ async function answerWithTokens(
   });
 }
 
+/** Resolves true once the answer is handed to the OS, false if the client went before that. */
+function delivery(res: ServerResponse): Promise<boolean> {
+  return new Promise((resolve) => {
+    res.once('finish', () => resolve(true));
+    res.once('close', () => resolve(res.writableFinished));
+  });
+}
+
 function refused(req: IncomingMessage, code: string, message: string): HttpError {
   // Clearing the cookies stops the browser from presenting a dead token again and again.
   return new HttpError(401, code, message, { 'set-cookie': clearedSessionCookies(req) });
@@ -47,7 +57,8 @@ export const login: Handler = async (req, res, ctx) => {
   const { raw, hash } = newRefreshToken();
   const familyExpiresAt = now + ctx.options.familyTtl * SECONDS;
   const tokenExpiresAt = Math.min(now + ctx.options.refreshTtl * SECONDS, familyExpiresAt);
-  await ctx.store.createFamily({ familyId: randomUUID(), userId, familyExpiresAt, tokenHash: hash, tokenExpiresAt });
+  const created = await ctx.store.createFamily({ familyId: randomUUID(), userId, familyExpiresAt, tokenHash: hash, tokenExpiresAt });
+  if (created.kind === 'limit_reached') throw limitReachedError(created);
   await answerWithTokens(req, res, ctx, { userId, raw, expiresAt: tokenExpiresAt, now });
 };
 
@@ -70,9 +81,22 @@ export const refresh: Handler = async (req, res, ctx) => {
   const { stats } = ctx;
 
   switch (outcome.kind) {
-    case 'rotated':
+    case 'rotated': {
       stats.refreshRotations += 1;
-      return answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now });
+      const sent = delivery(res);
+      let delivered = false;
+      if (!req.socket.destroyed) {
+        await answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now });
+        delivered = await sent;
+      }
+      // A successor the client never got is a lost answer, not a theft: take the rotation back so
+      // the cookie it still holds keeps working (otherwise its next refresh revokes the session).
+      if (!delivered) {
+        ctx.log(`refresh answer lost (client gone): rotation undone for ${outcome.session.userId}`);
+        await ctx.store.undoRotation(hashRefreshToken(presented), successor.hash);
+      }
+      return;
+    }
     case 'grace': {
       stats.refreshTokensPresentedTwice += 1;
       const raw = ctx.tokens.open(outcome.successorSealed);
@@ -83,15 +107,13 @@ export const refresh: Handler = async (req, res, ctx) => {
     }
     case 'reused':
       stats.refreshTokensPresentedTwice += 1;
-      if (outcome.revoked) {
-        stats.refreshReused += 1;
-        securityEvent(stats, ctx.log, 'refresh_token_reused', {
-          userId: outcome.userId,
-          familyId: outcome.familyId,
-          origin: req.headers.origin ?? null,
-          remoteAddress: req.socket.remoteAddress ?? null,
-        });
-      }
+      stats.refreshReused += 1;
+      securityEvent(stats, ctx.log, 'refresh_token_reused', {
+        userId: outcome.userId,
+        familyId: outcome.familyId,
+        origin: req.headers.origin ?? null,
+        remoteAddress: req.socket.remoteAddress ?? null,
+      });
       throw refused(req, 'refresh_token_reused', 'Refresh token was already used; the session is revoked');
     case 'invalid':
       throw refused(req, 'invalid_refresh_token', 'Refresh token is unknown, expired or revoked');
@@ -102,5 +124,8 @@ export const logout: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
   const presented = readRefreshCookie(req);
   if (presented) await ctx.store.revokeFamilyOf(hashRefreshToken(presented));
+  // The access token sent along ends too, not only at its exp: its jti goes on the denylist.
+  const access = await verifyBearer(req, ctx);
+  if (access?.ok) await ctx.store.denyAccessToken(access.jti, access.expiresAt);
   sendNoContent(res, { 'set-cookie': clearedSessionCookies(req) });
 };

@@ -1,28 +1,40 @@
-import type {
-  IdempotencyClaim,
-  NewFamily,
-  Post,
-  RotateOutcome,
-  RotateRequest,
-  Store,
-  StoredResponse,
+import {
+  DEFAULT_LIMITS,
+  ROTATED_TOKENS_KEPT,
+  type LimitReached,
+  type StoreLimits,
+  type NewFamily,
+  type Post,
+  type RotateOutcome,
+  type RotateRequest,
+  type Store,
+  type StoredResponse,
 } from './store.js';
 
 /**
  * The embedded default store: plain Maps in one process. Each operation runs without an `await`
  * inside, so on Node's single thread it is atomic, which is what the Store contract asks for.
- * Expired entries are ignored on read and swept lazily (at most once a minute, on a write), so
- * there is no timer to stop.
+ * Expired entries are ignored on read and swept lazily (at most once a minute, on a write); the
+ * one exception is the sealed grace-window successor, dropped by a timer when its window ends.
  */
 
-interface TokenRecord {
+/** One login: its current token, the rotated ones it remembers, the sealed current token for the grace window. */
+interface Session {
   userId: string;
   familyId: string;
+  /** Absolute end of the family. */
+  familyExpiresAt: number;
+  current: string;
+  /** The session lives as long as its current token. */
   expiresAt: number;
-  successorHash?: string;
-  /** The successor's sealed raw value, only until the grace window ends. */
-  successorSealed?: string;
-  graceUntil?: number;
+  /** Rotated token hash → when it was rotated, oldest first; at most ROTATED_TOKENS_KEPT. */
+  rotated: Map<string, number>;
+  /** The current token's raw value, sealed, only until the grace window of its rotation ends. */
+  sealed?: string;
+  /** The token the current one replaced and its expiry, so a lost rotation can be undone. */
+  previous?: { hash: string; expiresAt: number };
+  /** The current token was handed out by a grace answer: its rotation can no longer be undone. */
+  shared?: boolean;
 }
 
 interface IdempotencyRecord {
@@ -31,80 +43,160 @@ interface IdempotencyRecord {
   expiresAt: number;
 }
 
+/** Everything one user makes the store hold; each part is capped by StoreLimits. */
+interface Account {
+  sessions: Set<Session>;
+  idempotency: Map<string, IdempotencyRecord>;
+  /** Oldest first; `seq` is the page cursor. */
+  posts: Array<{ seq: number; post: Post; expiresAt: number }>;
+}
+
+const limitReached = (limit: keyof StoreLimits, limits: StoreLimits): LimitReached => ({
+  kind: 'limit_reached',
+  limit,
+  max: limits[limit],
+});
+
 const SWEEP_EVERY_MS = 60_000;
 
-export function createMemoryStore(clock: () => number = Date.now): Store {
-  const families = new Map<string, { userId: string; expiresAt: number }>();
-  const tokens = new Map<string, TokenRecord>();
-  const idempotency = new Map<string, IdempotencyRecord>();
-  const posts = new Map<string, Array<{ post: Post; expiresAt: number }>>();
+/** The memory store, plus counts of what it holds (for tests and the bench). */
+export interface MemoryStore extends Store {
+  held(): { sessions: number; tokens: number; sealedSuccessors: number; idempotencyRecords: number; posts: number };
+}
+
+export interface MemoryStoreOptions {
+  clock?: () => number;
+  /** @default DEFAULT_LIMITS */
+  limits?: Partial<StoreLimits>;
+}
+
+export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+  const clock = options.clock ?? Date.now;
+  const limits: StoreLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  /** Token hash (current or remembered rotated) → its session. */
+  const sessionOf = new Map<string, Session>();
+  const accounts = new Map<string, Account>();
+  /** Denied access-token `jti` → its `exp` (ms); dropped by the sweep once past. */
+  const deniedAccessTokens = new Map<string, number>();
+  let postSeq = 0;
   let lastSweep = clock();
 
-  const live = <T extends { expiresAt: number }>(map: Map<string, T>, key: string, now: number): T | undefined => {
-    const entry = map.get(key);
-    if (entry && entry.expiresAt <= now) {
-      map.delete(key);
-      return undefined;
+  const accountOf = (userId: string): Account => {
+    let account = accounts.get(userId);
+    if (!account) {
+      account = { sessions: new Set(), idempotency: new Map(), posts: [] };
+      accounts.set(userId, account);
     }
-    return entry;
+    return account;
+  };
+
+  const forgetSession = (session: Session): void => {
+    sessionOf.delete(session.current);
+    for (const hash of session.rotated.keys()) sessionOf.delete(hash);
+    delete session.sealed;
+    accounts.get(session.userId)?.sessions.delete(session);
+  };
+
+  /** Drops what expired in one account: O(its size), which the limits bound. */
+  const prune = (account: Account, now: number): void => {
+    for (const session of account.sessions) if (session.expiresAt <= now) forgetSession(session);
+    for (const [key, entry] of account.idempotency) if (entry.expiresAt <= now) account.idempotency.delete(key);
+    const firstLive = account.posts.findIndex((entry) => entry.expiresAt > now);
+    account.posts.splice(0, firstLive < 0 ? account.posts.length : firstLive);
   };
 
   const sweep = (now: number): void => {
     if (now - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = now;
-    for (const map of [families, tokens, idempotency] as Array<Map<string, { expiresAt: number }>>) {
-      for (const [key, entry] of map) if (entry.expiresAt <= now) map.delete(key);
-    }
-    for (const [author, list] of posts) {
-      const kept = list.filter((entry) => entry.expiresAt > now);
-      if (kept.length === 0) posts.delete(author);
-      else posts.set(author, kept);
+    for (const [jti, expiresAt] of deniedAccessTokens) if (expiresAt <= now) deniedAccessTokens.delete(jti);
+    for (const [userId, account] of accounts) {
+      prune(account, now);
+      if (account.sessions.size + account.idempotency.size + account.posts.length === 0) accounts.delete(userId);
     }
   };
 
+  /** The account with its expired entries dropped, before a cap is checked against it. */
+  const currentAccount = (userId: string, now: number): Account => {
+    sweep(now);
+    const account = accountOf(userId);
+    prune(account, now);
+    return account;
+  };
+
+  /**
+   * The sealed token is the one raw token value the store holds: drop it when the grace window
+   * ends, not at the next sweep. Timers of one duration share one list in Node, so one per
+   * rotation is cheap; unref'd, they never keep the process alive.
+   */
+  const forgetSealedAfter = (session: Session, sealed: string, ms: number): void => {
+    setTimeout(() => {
+      if (session.sealed === sealed) delete session.sealed;
+    }, ms).unref();
+  };
+
+  const liveSession = (hash: string, now: number): Session | undefined => {
+    const session = sessionOf.get(hash);
+    if (session && session.expiresAt <= now) {
+      forgetSession(session);
+      return undefined;
+    }
+    return session;
+  };
+
   const rotate = (request: RotateRequest): RotateOutcome => {
-    const { now } = request;
-    const record = live(tokens, request.presentedHash, now);
-    if (!record) return { kind: 'invalid' };
-    const family = live(families, record.familyId, now);
-    const { userId, familyId } = record;
+    const { now, presentedHash } = request;
+    // Unknown, expired, revoked, or rotated too long ago to be remembered.
+    const session = liveSession(presentedHash, now);
+    if (!session) return { kind: 'invalid' };
+    const { userId, familyId } = session;
 
-    if (record.successorHash === undefined) {
-      if (!family) return { kind: 'invalid' };
-      const expiresAt = Math.min(now + request.refreshTtlMs, family.expiresAt);
-      tokens.set(request.successorHash, { userId, familyId, expiresAt });
-      record.successorHash = request.successorHash;
-      if (request.graceMs > 0) {
-        record.successorSealed = request.successorSealed;
-        record.graceUntil = now + request.graceMs;
+    if (session.current === presentedHash) {
+      session.rotated.set(presentedHash, now);
+      for (const hash of session.rotated.keys()) {
+        if (session.rotated.size <= ROTATED_TOKENS_KEPT) break;
+        session.rotated.delete(hash);
+        sessionOf.delete(hash);
       }
-      return { kind: 'rotated', session: { userId, familyId, expiresAt } };
+      session.previous = { hash: presentedHash, expiresAt: session.expiresAt };
+      session.shared = false;
+      session.current = request.successorHash;
+      session.expiresAt = Math.min(now + request.refreshTtlMs, session.familyExpiresAt);
+      sessionOf.set(request.successorHash, session);
+      delete session.sealed;
+      if (request.graceMs > 0) {
+        session.sealed = request.successorSealed;
+        forgetSealedAfter(session, request.successorSealed, request.graceMs);
+      }
+      return { kind: 'rotated', session: { userId, familyId, expiresAt: session.expiresAt } };
     }
 
-    if (!family) return { kind: 'reused', userId, familyId, revoked: false };
-    const successor = live(tokens, record.successorHash, now);
-    if (record.successorSealed !== undefined && (record.graceUntil ?? 0) > now && successor) {
-      return {
-        kind: 'grace',
-        session: { userId, familyId, expiresAt: successor.expiresAt },
-        successorSealed: record.successorSealed,
-      };
+    // Presented again after its rotation. Within the grace window the answer is the session's
+    // newest token, never an older one that was rotated since (its cookie would overwrite the newer).
+    const rotatedAt = session.rotated.get(presentedHash) ?? 0;
+    if (rotatedAt + request.graceMs > now && session.sealed !== undefined) {
+      session.shared = true;
+      return { kind: 'grace', session: { userId, familyId, expiresAt: session.expiresAt }, successorSealed: session.sealed };
     }
-    // Outside the grace window: drop the family, which invalidates every descendant at once.
-    families.delete(familyId);
-    delete record.successorSealed;
-    return { kind: 'reused', userId, familyId, revoked: true };
+    // Outside the grace window: the whole session goes, every descendant with it.
+    forgetSession(session);
+    return { kind: 'reused', userId, familyId };
   };
 
   return {
     async createFamily(family: NewFamily) {
-      sweep(clock());
-      families.set(family.familyId, { userId: family.userId, expiresAt: family.familyExpiresAt });
-      tokens.set(family.tokenHash, {
+      const account = currentAccount(family.userId, clock());
+      if (account.sessions.size >= limits.sessionsPerUser) return limitReached('sessionsPerUser', limits);
+      const session: Session = {
         userId: family.userId,
         familyId: family.familyId,
+        familyExpiresAt: family.familyExpiresAt,
+        current: family.tokenHash,
         expiresAt: family.tokenExpiresAt,
-      });
+        rotated: new Map(),
+      };
+      sessionOf.set(family.tokenHash, session);
+      account.sessions.add(session);
+      return { kind: 'created' };
     },
 
     async rotateRefreshToken(request) {
@@ -112,50 +204,84 @@ export function createMemoryStore(clock: () => number = Date.now): Store {
       return rotate(request);
     },
 
+    async undoRotation(presentedHash, successorHash) {
+      const session = sessionOf.get(successorHash);
+      const previous = session?.previous;
+      if (!session || session.current !== successorHash || session.shared || previous?.hash !== presentedHash) return;
+      sessionOf.delete(successorHash);
+      session.rotated.delete(presentedHash);
+      session.current = presentedHash;
+      session.expiresAt = previous.expiresAt;
+      delete session.previous;
+      delete session.sealed;
+    },
+
     async revokeFamilyOf(tokenHash) {
-      const record = live(tokens, tokenHash, clock());
-      if (record) families.delete(record.familyId);
+      const session = sessionOf.get(tokenHash);
+      if (session) forgetSession(session);
     },
 
-    async claimIdempotencyKey(key, fingerprint, inFlightTtlMs): Promise<IdempotencyClaim> {
+    async claimIdempotencyKey(userId, key, fingerprint, inFlightTtlMs) {
       const now = clock();
-      sweep(now);
-      const existing = live(idempotency, key, now);
-      if (!existing) {
-        idempotency.set(key, { fingerprint, expiresAt: now + inFlightTtlMs });
-        return { kind: 'claimed' };
-      }
-      return existing.response
-        ? { kind: 'done', fingerprint: existing.fingerprint, response: existing.response }
-        : { kind: 'in_flight', fingerprint: existing.fingerprint };
+      const { idempotency } = currentAccount(userId, now);
+      const existing = idempotency.get(key);
+      if (existing?.response) return { kind: 'done', fingerprint: existing.fingerprint, response: existing.response };
+      if (existing) return { kind: 'in_flight', fingerprint: existing.fingerprint };
+      if (idempotency.size >= limits.idempotencyKeysPerUser) return limitReached('idempotencyKeysPerUser', limits);
+      idempotency.set(key, { fingerprint, expiresAt: now + inFlightTtlMs });
+      return { kind: 'claimed' };
     },
 
-    async completeIdempotencyKey(key, fingerprint, response, ttlMs) {
-      idempotency.set(key, { fingerprint, response, expiresAt: clock() + ttlMs });
+    async completeIdempotencyKey(userId, key, fingerprint, response, ttlMs) {
+      accountOf(userId).idempotency.set(key, { fingerprint, response, expiresAt: clock() + ttlMs });
     },
 
-    async releaseIdempotencyKey(key) {
-      idempotency.delete(key);
+    async releaseIdempotencyKey(userId, key) {
+      accounts.get(userId)?.idempotency.delete(key);
     },
 
     async addPost(post, ttlMs) {
       const now = clock();
-      sweep(now);
-      const list = posts.get(post.author) ?? [];
-      list.push({ post, expiresAt: now + ttlMs });
-      posts.set(post.author, list);
+      const account = currentAccount(post.author, now);
+      if (account.posts.length >= limits.postsPerUser) return limitReached('postsPerUser', limits);
+      postSeq += 1;
+      account.posts.push({ seq: postSeq, post, expiresAt: now + ttlMs });
+      return { kind: 'added' };
     },
 
-    async listPosts(author) {
+    async listPosts(author, page) {
       const now = clock();
-      return (posts.get(author) ?? []).filter((entry) => entry.expiresAt > now).map((entry) => entry.post);
+      const after = page.after === undefined ? 0 : Number.parseInt(page.after, 10);
+      const live = (accounts.get(author)?.posts ?? []).filter((entry) => entry.expiresAt > now && entry.seq > after);
+      const entries = live.slice(0, page.limit);
+      const last = entries[entries.length - 1];
+      return { posts: entries.map((entry) => entry.post), next: live.length > page.limit && last ? String(last.seq) : null };
+    },
+
+    async denyAccessToken(jti, expiresAt) {
+      sweep(clock());
+      deniedAccessTokens.set(jti, expiresAt);
+    },
+
+    async isAccessTokenDenied(jti) {
+      return (deniedAccessTokens.get(jti) ?? 0) > clock();
+    },
+
+    held() {
+      const held = { sessions: 0, tokens: sessionOf.size, sealedSuccessors: 0, idempotencyRecords: 0, posts: 0 };
+      for (const account of accounts.values()) {
+        held.sessions += account.sessions.size;
+        for (const session of account.sessions) if (session.sealed !== undefined) held.sealedSuccessors += 1;
+        held.idempotencyRecords += account.idempotency.size;
+        held.posts += account.posts.length;
+      }
+      return held;
     },
 
     async close() {
-      families.clear();
-      tokens.clear();
-      idempotency.clear();
-      posts.clear();
+      sessionOf.clear();
+      accounts.clear();
+      deniedAccessTokens.clear();
     },
   };
 }

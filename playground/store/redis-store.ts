@@ -1,201 +1,283 @@
 import { createHash } from 'node:crypto';
-import { ErrorReply, createClient } from 'redis';
-import { ROTATE_SCRIPT } from './redis-scripts.js';
+import { ErrorReply } from 'redis';
+import { connectRedis, type RedisCommands, type RedisConnectOptions } from './redis-client.js';
+import { ADD_POST_SCRIPT, CLAIM_SCRIPT, CREATE_SCRIPT, REVOKE_SCRIPT, ROTATE_SCRIPT, UNDO_SCRIPT } from './redis-scripts.js';
 import {
+  DEFAULT_LIMITS,
+  ROTATED_TOKENS_KEPT,
   StoreUnavailableError,
+  type LimitReached,
+  type StoreLimits,
   type IdempotencyClaim,
   type Post,
   type RotateOutcome,
+  type RotateRequest,
   type Store,
 } from './store.js';
 
 /**
- * The Store on Redis, so several server instances share sessions, reuse detection and
- * idempotency. Client: `redis` (node-redis), Redis's own maintained client, with TypeScript types
- * and Lua scripting built in; ioredis is in maintenance mode.
+ * The Store on Redis (one node or a Redis Cluster), so several server instances share sessions,
+ * reuse detection and idempotency. Client: `redis` (node-redis), Redis's own maintained client,
+ * with TypeScript types, Lua scripting and cluster support built in; ioredis is in maintenance mode.
  *
- * Every key carries an expiry Redis enforces; there is no sweeper. Layout (prefix `auth-fetch:`):
- *   fam:<familyId>     hash {user, exp}                  until the family's absolute end
- *   rt:<sha256>        hash {user, fam, exp, succ?}      until the token's expiry
- *   grace:<sha256>     sealed successor                  for the grace window only
- *   idem:<user>:<key>  JSON {fp, status?, body?}         in flight: 5 min, done: 24 h
- *   posts:<user>       list of JSON posts                24 h after the last post
+ * Every key carries an expiry Redis enforces; there is no sweeper. Layout (prefix `auth-fetch:`;
+ * `{u:<user>}` is a hash tag, so a user's keys share one cluster slot and one script can touch them):
+ *   tok:<sha256>             "<familyId> <user>"       which session a token belongs to; until its expiry
+ *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp, prev, prevExp, shared, n}
+ *                            the session: absolute end, current token, the one it replaced (undo),
+ *                            whether a grace answer handed it out, a rotation counter; until curExp
+ *   {u:<user>}:rotated:<id>  zset hash → rotated at    the last ROTATED_TOKENS_KEPT rotated tokens (reuse detection)
+ *   {u:<user>}:sealed:<id>   sealed current token      for the grace window only
+ *   {u:<user>}:sessions      zset familyId → expiry    live sessions (the sessionsPerUser cap)
+ *   {u:<user>}:idem:<key>    JSON {fp, status?, body?}  in flight: 5 min, done: 24 h
+ *   {u:<user>}:idem-keys     zset key → expiry         the idempotencyKeysPerUser cap
+ *   {u:<user>}:posts         stream {post, exp}        entries older than their TTL trimmed at each post
+ *   deny:<jti>               "1"                       a logged-out access token, until its exp
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
- * timeout), the error becomes StoreUnavailableError and the server answers 503; the client keeps
+ * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
+ * open; the error becomes StoreUnavailableError and the server answers 503; the client keeps
  * reconnecting in the background and the server recovers by itself.
  */
 
-const CONNECT_TIMEOUT_MS = 2000;
-const COMMAND_TIMEOUT_MS = 2000;
-const MAX_RECONNECT_DELAY_MS = 1000;
-const SCRIPT_SHA = createHash('sha1').update(ROTATE_SCRIPT).digest('hex');
+/** The whole store call, however many commands it sends (see withDeadline). */
+const DEADLINE_MS = 2000;
+const sha1 = (script: string): string => createHash('sha1').update(script).digest('hex');
 
-export class StoreConnectError extends Error {
-  override name = 'StoreConnectError' as const;
-}
+export { StoreConnectError } from './redis-client.js';
 
-export interface RedisStoreOptions {
+export interface RedisStoreOptions extends RedisConnectOptions {
   /** Key prefix, so tests (or apps) can share one Redis. @default 'auth-fetch:' */
   prefix?: string;
-  log?: (line: string) => void;
+  /** @default DEFAULT_LIMITS */
+  limits?: Partial<StoreLimits>;
 }
 
-/** Shows where we tried to connect without printing a password. */
-function redact(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//***@');
-}
-
-/** Connects or fails within CONNECT_TIMEOUT_MS, naming REDIS_URL; no retry loop at start-up. */
+/** Connects (see redis-client.ts) or fails within 2 s, naming REDIS_URL. */
 export async function connectRedisStore(url: string, options: RedisStoreOptions = {}): Promise<Store> {
-  const log = options.log ?? (() => undefined);
-  let connected = false;
-  let client: ReturnType<typeof createClient>;
-  try {
-    client = createClient({
-      url,
-      disableOfflineQueue: true,
-      commandOptions: { timeout: COMMAND_TIMEOUT_MS },
-      socket: {
-        connectTimeout: CONNECT_TIMEOUT_MS,
-        // Before the first connection a failure is final (a clear error, not a hang);
-        // afterwards we retry forever with a capped delay, so the server recovers by itself.
-        reconnectStrategy: (retries) => (connected ? Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS) : false),
-      },
-    });
-  } catch (error) {
-    throw new StoreConnectError(`REDIS_URL ${redact(url)} is not a valid Redis URL: ${(error as Error).message}`);
-  }
-  let lastError = '';
-  client.on('error', (error: Error) => {
-    // Without a listener node-redis errors would crash the process; log each new kind once.
-    if (error.message !== lastError) log(`redis: ${error.message}`);
-    lastError = error.message;
-  });
-  client.on('ready', () => {
-    if (connected) log('redis: reconnected');
-    lastError = '';
-  });
-  try {
-    await client.connect();
-    // A server that wants AUTH, or is still loading, answers PING with an error: fail now, clearly.
-    await client.ping();
-  } catch (error) {
-    await client.destroy();
-    throw new StoreConnectError(`cannot connect to REDIS_URL ${redact(url)}: ${(error as Error).message || String(error)}`);
-  }
-  connected = true;
-  return createRedisStore(client, options.prefix ?? 'auth-fetch:');
+  const { client, close } = await connectRedis(url, options);
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  return createRedisStore(client, options.prefix ?? 'auth-fetch:', limits, close);
 }
 
-type Client = ReturnType<typeof createClient>;
+/**
+ * Every store call answers within DEADLINE_MS. node-redis's own command timeout stops counting
+ * once the command is written to the socket, so a stalled Redis (paused process, a partition that
+ * keeps the socket open) would hang the request for good; this deadline covers the whole call.
+ */
+function withDeadline<T>(operation: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StoreUnavailableError(`redis: no answer within ${DEADLINE_MS} ms`)), DEADLINE_MS);
+  });
+  return Promise.race([operation, deadline]).finally(() => clearTimeout(timer));
+}
 
 /** Connection trouble → StoreUnavailableError (503); a genuine error reply is a bug and stays as is. */
 async function guard<T>(operation: () => Promise<T>): Promise<T> {
   try {
-    return await operation();
+    return await withDeadline(operation());
   } catch (error) {
+    if (error instanceof StoreUnavailableError) throw error;
     if (error instanceof ErrorReply && !/^(LOADING|BUSY|MASTERDOWN|TRYAGAIN)/.test(error.message)) throw error;
     throw new StoreUnavailableError(`redis: ${(error as Error).message}`, { cause: error });
   }
 }
 
-function createRedisStore(client: Client, prefix: string): Store {
-  const key = (...parts: string[]): string => prefix + parts.join(':');
+/** A user's hash tag: all of a user's session keys share one cluster slot. */
+const userTag = (userId: string): string => `{u:${encodeURIComponent(userId)}}`;
 
-  const runRotate = async (keys: string[], args: string[]): Promise<string[]> => {
+/** The token index value: which session a refresh token belongs to. */
+function parseOwner(value: string | null): { familyId: string; userId: string } | undefined {
+  const space = value?.indexOf(' ') ?? -1;
+  if (value === null || value === undefined || space < 0) return undefined;
+  return { familyId: value.slice(0, space), userId: value.slice(space + 1) };
+}
+
+function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLimits, close: () => Promise<void>): Store {
+  const key = (...parts: string[]): string => prefix + parts.join(':');
+  const tokenKey = (hash: string): string => key('tok', hash);
+  const userKey = (userId: string, ...parts: string[]): string => key(userTag(userId), ...parts);
+  /** fam, rotated, sealed of one session, and the user's session index: one slot. */
+  const familyKeys = (owner: { familyId: string; userId: string }): string[] => [
+    ...['fam', 'rotated', 'sealed'].map((kind) => userKey(owner.userId, kind, owner.familyId)),
+    userKey(owner.userId, 'sessions'),
+  ];
+  const limitReached = (limit: keyof StoreLimits): LimitReached => ({ kind: 'limit_reached', limit, max: limits[limit] });
+
+  const runScript = async <Reply = string[]>(script: string, keys: string[], args: string[]): Promise<Reply> => {
     try {
-      return (await client.evalSha(SCRIPT_SHA, { keys, arguments: args })) as string[];
+      return (await client.evalSha(sha1(script), { keys, arguments: args })) as Reply;
     } catch (error) {
       // A restarted Redis has an empty script cache: send the script once, then EVALSHA again.
       if (!(error instanceof ErrorReply) || !error.message.startsWith('NOSCRIPT')) throw error;
-      return (await client.eval(ROTATE_SCRIPT, { keys, arguments: args })) as string[];
+      return (await client.eval(script, { keys, arguments: args })) as Reply;
     }
+  };
+
+  const ownerOf = async (hash: string) => parseOwner(await client.get(tokenKey(hash)));
+
+  /**
+   * Index entries of tokens the session no longer remembers. They would expire by themselves;
+   * deleting them now keeps a busy session's footprint at ROTATED_TOKENS_KEPT. On a cluster they
+   * live in other slots, hence one DEL each, not awaited: a failure only leaves them to expire.
+   */
+  const forgetTokens = (hashes: string[]): void => {
+    for (const hash of hashes) client.del(tokenKey(hash)).catch(() => undefined);
+  };
+
+  const rotate = async (request: RotateRequest): Promise<RotateOutcome> => {
+    const owner = await ownerOf(request.presentedHash);
+    if (!owner) return { kind: 'invalid' };
+    const { familyId, userId } = owner;
+    // The successor's index entry goes out with the script (nobody can present the successor
+    // before we answer); if the script does not rotate, it is deleted again.
+    const [script, indexed] = await Promise.allSettled([
+      runScript(ROTATE_SCRIPT, familyKeys(owner), [
+        request.presentedHash,
+        request.successorHash,
+        request.successorSealed,
+        String(request.now),
+        String(request.refreshTtlMs),
+        String(request.graceMs),
+        String(ROTATED_TOKENS_KEPT),
+        familyId,
+      ]),
+      client.set(tokenKey(request.successorHash), `${familyId} ${userId}`, { PX: request.refreshTtlMs }),
+    ]);
+    if (script.status === 'rejected') {
+      forgetTokens([request.successorHash]);
+      throw script.reason;
+    }
+    const reply = script.value;
+    if (indexed.status === 'rejected' && reply[0] === 'rotated') {
+      // A successor nobody could find again must not stay current: take the rotation back.
+      await undo(request.presentedHash, request.successorHash).catch(() => undefined);
+      throw indexed.reason;
+    }
+    const [kind, , third = '', ...rest] = reply;
+    if (kind !== 'rotated') forgetTokens([request.successorHash]);
+    if (kind === 'rotated') {
+      forgetTokens(rest);
+      return { kind, session: { userId, familyId, expiresAt: Number(third) } };
+    }
+    if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: rest[0] ?? '' };
+    if (kind === 'reused') {
+      forgetTokens([third, ...rest]);
+      return { kind, userId, familyId };
+    }
+    return { kind: 'invalid' };
+  };
+
+  const undo = async (presentedHash: string, successorHash: string): Promise<void> => {
+    const owner = await ownerOf(presentedHash);
+    if (!owner) return;
+    const undone = await runScript<number>(UNDO_SCRIPT, familyKeys(owner), [presentedHash, successorHash, owner.familyId]);
+    if (undone === 1) forgetTokens([successorHash]);
+  };
+
+  /**
+   * The caller got a 503 and keeps its cookie. If Redis still applies the rotation later (it was
+   * stalled, the command was already on the socket), that answer is lost: undo it, or the
+   * client's next refresh with its only cookie would look like reuse and revoke the session.
+   */
+  const undoIfAppliedLate = (work: Promise<RotateOutcome>, request: RotateRequest): void => {
+    work
+      .then((outcome) => (outcome.kind === 'rotated' ? undo(request.presentedHash, request.successorHash) : undefined))
+      .catch(() => undefined);
   };
 
   return {
     createFamily: (family) =>
       guard(async () => {
-        const famKey = key('fam', family.familyId);
-        const tokenKey = key('rt', family.tokenHash);
-        await client
-          .multi()
-          .hSet(famKey, { user: family.userId, exp: String(family.familyExpiresAt) })
-          .pExpireAt(famKey, family.familyExpiresAt)
-          .hSet(tokenKey, { user: family.userId, fam: family.familyId, exp: String(family.tokenExpiresAt) })
-          .pExpireAt(tokenKey, family.tokenExpiresAt)
-          .exec();
+        const [famKey = '', , , sessionsKey = ''] = familyKeys(family);
+        const created = await runScript<string>(CREATE_SCRIPT, [famKey, sessionsKey], [
+          family.userId,
+          String(family.familyExpiresAt),
+          family.tokenHash,
+          String(family.tokenExpiresAt),
+          String(Date.now()),
+          String(limits.sessionsPerUser),
+          family.familyId,
+        ]);
+        if (created !== 'created') return limitReached('sessionsPerUser');
+        // Indexed once the session exists; nobody can present the token before login answers.
+        await client.set(tokenKey(family.tokenHash), `${family.familyId} ${family.userId}`, { PXAT: family.tokenExpiresAt });
+        return { kind: 'created' } as const;
       }),
 
-    rotateRefreshToken: (request) =>
-      guard(async (): Promise<RotateOutcome> => {
-        const reply = await runRotate(
-          [key('rt', request.presentedHash), key('rt', request.successorHash), key('grace', request.presentedHash)],
-          [
-            prefix,
-            request.successorHash,
-            request.successorSealed,
-            String(request.now),
-            String(request.refreshTtlMs),
-            String(request.graceMs),
-          ],
-        );
-        const [kind, userId = '', familyId = '', third = '', sealed = ''] = reply;
-        if (kind === 'rotated') return { kind, session: { userId, familyId, expiresAt: Number(third) } };
-        if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: sealed };
-        if (kind === 'reused') return { kind, userId, familyId, revoked: third === '1' };
-        return { kind: 'invalid' };
-      }),
+    rotateRefreshToken: (request) => {
+      const work = rotate(request);
+      return guard(() => work).catch((error: unknown) => {
+        undoIfAppliedLate(work, request);
+        throw error;
+      });
+    },
+
+    undoRotation: (presentedHash, successorHash) => guard(() => undo(presentedHash, successorHash)),
 
     revokeFamilyOf: (tokenHash) =>
       guard(async () => {
-        // Two steps are fine here: a token's family never changes once written.
-        const familyId = await client.hGet(key('rt', tokenHash), 'fam');
-        if (familyId) await client.del(key('fam', familyId));
+        const owner = await ownerOf(tokenHash);
+        if (owner) forgetTokens(await runScript(REVOKE_SCRIPT, familyKeys(owner), [owner.familyId]));
       }),
 
-    claimIdempotencyKey: (idemKey, fingerprint, inFlightTtlMs) =>
-      guard(async (): Promise<IdempotencyClaim> => {
-        const k = key('idem', idemKey);
-        // SET NX is the atomic claim; if the holder's record expires between SET and GET, claim again.
-        for (let attempt = 0; attempt < 3; attempt += 1) {
-          if ((await client.set(k, JSON.stringify({ fp: fingerprint }), { NX: true, PX: inFlightTtlMs })) === 'OK') {
-            return { kind: 'claimed' };
-          }
-          const raw = await client.get(k);
-          if (raw === null) continue;
-          const record = JSON.parse(raw) as { fp: string; status?: number; body?: string };
-          return record.status === undefined || record.body === undefined
-            ? { kind: 'in_flight', fingerprint: record.fp }
-            : { kind: 'done', fingerprint: record.fp, response: { status: record.status, body: record.body } };
-        }
-        throw new StoreUnavailableError('redis: idempotency key kept vanishing');
+    claimIdempotencyKey: (userId, idemKey, fingerprint, inFlightTtlMs) =>
+      guard(async (): Promise<IdempotencyClaim | LimitReached> => {
+        const keys = [userKey(userId, 'idem', idemKey), userKey(userId, 'idem-keys')];
+        const args = [JSON.stringify({ fp: fingerprint }), String(inFlightTtlMs), String(Date.now()), String(limits.idempotencyKeysPerUser), idemKey];
+        const [kind, raw = '{}'] = await runScript(CLAIM_SCRIPT, keys, args);
+        if (kind === 'claimed') return { kind };
+        if (kind === 'limit_reached') return limitReached('idempotencyKeysPerUser');
+        const record = JSON.parse(raw) as { fp: string; status?: number; body?: string };
+        return record.status === undefined || record.body === undefined
+          ? { kind: 'in_flight', fingerprint: record.fp }
+          : { kind: 'done', fingerprint: record.fp, response: { status: record.status, body: record.body } };
       }),
 
-    completeIdempotencyKey: (idemKey, fingerprint, response, ttlMs) =>
+    completeIdempotencyKey: (userId, idemKey, fingerprint, response, ttlMs) =>
       guard(async () => {
         const record = JSON.stringify({ fp: fingerprint, status: response.status, body: response.body });
-        await client.set(key('idem', idemKey), record, { PX: ttlMs });
+        const index = userKey(userId, 'idem-keys');
+        await client
+          .multi()
+          .set(userKey(userId, 'idem', idemKey), record, { PX: ttlMs })
+          .zAdd(index, { score: Date.now() + ttlMs, value: idemKey })
+          .pExpire(index, ttlMs)
+          .exec();
       }),
 
-    releaseIdempotencyKey: (idemKey) =>
+    releaseIdempotencyKey: (userId, idemKey) =>
       guard(async () => {
-        await client.del(key('idem', idemKey));
+        await client.multi().del(userKey(userId, 'idem', idemKey)).zRem(userKey(userId, 'idem-keys'), idemKey).exec();
       }),
 
     addPost: (post, ttlMs) =>
       guard(async () => {
-        const k = key('posts', post.author);
-        await client.multi().rPush(k, JSON.stringify(post)).pExpire(k, ttlMs).exec();
+        const args = [JSON.stringify(post), String(ttlMs), String(limits.postsPerUser)];
+        const added = await runScript<string>(ADD_POST_SCRIPT, [userKey(post.author, 'posts')], args);
+        return added === 'added' ? ({ kind: 'added' } as const) : limitReached('postsPerUser');
       }),
 
-    listPosts: (author) =>
-      guard(async () => (await client.lRange(key('posts', author), 0, -1)).map((raw) => JSON.parse(raw) as Post)),
+    listPosts: (author, page) =>
+      guard(async () => {
+        const start = page.after === undefined ? '-' : `(${page.after}`;
+        const entries = (await client.xRange(userKey(author, 'posts'), start, '+', { COUNT: page.limit + 1 })) ?? [];
+        // Expired entries are trimmed at the next post; until then they are only skipped.
+        const now = Date.now();
+        const live = entries.filter((entry) => Number(entry.message.exp) > now);
+        const shown = live.slice(0, page.limit);
+        const next = live.length > page.limit ? (shown[shown.length - 1]?.id ?? null) : null;
+        return { posts: shown.map((entry) => JSON.parse(entry.message.post ?? '{}') as Post), next };
+      }),
 
-    async close() {
-      // A graceful QUIT needs a live connection; while reconnecting, just drop the socket.
-      if (client.isReady) await client.close();
-      else if (client.isOpen) client.destroy();
-    },
+    denyAccessToken: (jti, expiresAt) =>
+      guard(async () => {
+        if (expiresAt > Date.now()) await client.set(key('deny', jti), '1', { PXAT: expiresAt });
+      }),
+
+    isAccessTokenDenied: (jti) => guard(async () => (await client.exists(key('deny', jti))) === 1),
+
+    close,
   };
 }

@@ -46,9 +46,9 @@ export type RotateOutcome =
   | { kind: 'rotated'; session: RefreshSession }
   /** Already rotated, within the grace window: answer with the same successor (still sealed). */
   | { kind: 'grace'; session: RefreshSession; successorSealed: string }
-  /** Already rotated, after the grace window: the family is revoked (`revoked` false if it already was). */
-  | { kind: 'reused'; userId: string; familyId: string; revoked: boolean }
-  /** Unknown, expired, or its family was revoked. */
+  /** Already rotated, after the grace window: the family is now revoked. */
+  | { kind: 'reused'; userId: string; familyId: string }
+  /** Unknown, expired, forgotten (see ROTATED_TOKENS_KEPT), or its family was revoked. */
   | { kind: 'invalid' };
 
 export interface StoredResponse {
@@ -72,24 +72,70 @@ export interface Post {
   createdAt: string;
 }
 
+/** What one user can make the server hold at once; a request past a cap is refused, nothing stored is dropped. */
+export interface StoreLimits {
+  /** Live sessions (logins whose refresh token has not expired) per user. */
+  sessionsPerUser: number;
+  /** Posts per user (each kept for the TTL `addPost` is given, 24 h in the server). */
+  postsPerUser: number;
+  /** Idempotency records per user, in flight or done (done ones are kept 24 h). */
+  idempotencyKeysPerUser: number;
+}
+
+export const DEFAULT_LIMITS: StoreLimits = { sessionsPerUser: 100, postsPerUser: 1000, idempotencyKeysPerUser: 1000 };
+
+/** A write refused because the user is at one of the StoreLimits. */
+export interface LimitReached {
+  kind: 'limit_reached';
+  limit: keyof StoreLimits;
+  max: number;
+}
+
+/** One page of a user's posts, oldest first; `next` is the cursor of the following page, if any. */
+export interface PostPage {
+  posts: Post[];
+  next: string | null;
+}
+
 export interface Store {
-  createFamily(family: NewFamily): Promise<void>;
+  createFamily(family: NewFamily): Promise<{ kind: 'created' } | LimitReached>;
   /** Atomic: two callers presenting the same current token produce exactly one successor. */
   rotateRefreshToken(request: RotateRequest): Promise<RotateOutcome>;
+  /**
+   * Takes back a rotation whose answer never reached the client (the store's deadline passed, or
+   * the client went before the answer was written), so the client's cookie works again instead of
+   * counting as reuse later. Does nothing once the successor was used or handed out by a grace answer.
+   */
+  undoRotation(presentedHash: string, successorHash: string): Promise<void>;
   /** Revokes the family the token belongs to (logout); unknown tokens are ignored. */
   revokeFamilyOf(tokenHash: string): Promise<void>;
 
-  /** Atomic claim (SET NX semantics); `inFlightTtlMs` bounds a claim whose owner crashed. */
-  claimIdempotencyKey(key: string, fingerprint: string, inFlightTtlMs: number): Promise<IdempotencyClaim>;
-  completeIdempotencyKey(key: string, fingerprint: string, response: StoredResponse, ttlMs: number): Promise<void>;
+  /**
+   * Atomic claim (SET NX semantics) of `key` among the user's keys; `inFlightTtlMs` bounds a claim
+   * whose owner crashed.
+   */
+  claimIdempotencyKey(userId: string, key: string, fingerprint: string, inFlightTtlMs: number): Promise<IdempotencyClaim | LimitReached>;
+  completeIdempotencyKey(userId: string, key: string, fingerprint: string, response: StoredResponse, ttlMs: number): Promise<void>;
   /** Forgets a claim whose request failed, so a retry with the same key can run. */
-  releaseIdempotencyKey(key: string): Promise<void>;
+  releaseIdempotencyKey(userId: string, key: string): Promise<void>;
 
-  addPost(post: Post, ttlMs: number): Promise<void>;
-  listPosts(author: string): Promise<Post[]>;
+  addPost(post: Post, ttlMs: number): Promise<{ kind: 'added' } | LimitReached>;
+  /** At most `limit` posts of `author`, oldest first, after the `after` cursor of a previous page. */
+  listPosts(author: string, page: { after?: string; limit: number }): Promise<PostPage>;
+
+  /** Puts an access token's `jti` on the denylist until `expiresAt` (its `exp`): logout ends it too. */
+  denyAccessToken(jti: string, expiresAt: number): Promise<void>;
+  isAccessTokenDenied(jti: string): Promise<boolean>;
 
   close(): Promise<void>;
 }
+
+/**
+ * Rotated refresh tokens a session remembers for reuse detection (RFC 9700 §4.14.2). An older one
+ * presented again is refused as unknown, without revoking: a session rotating every few seconds
+ * must not make the store hold a record per rotation for the token lifetime.
+ */
+export const ROTATED_TOKENS_KEPT = 100;
 
 /** Thrown by a store that cannot reach its backend; the server answers 503 `store_unavailable`. */
 export class StoreUnavailableError extends Error {

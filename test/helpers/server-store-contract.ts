@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { RotateRequest, Store } from '../../playground/store/store';
+import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store, type StoreLimits } from '../../playground/store/store';
 
 /**
  * The Store contract, one suite run against every implementation (memory and Redis), so the
@@ -10,7 +10,9 @@ import type { RotateRequest, Store } from '../../playground/store/store';
 const HOUR = 3600_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function storeContract(name: string, makeStore: () => Promise<Store>): void {
+const newPost = (author: string, title: string) => ({ id: randomUUID(), author, title, body: '', createdAt: new Date().toISOString() });
+
+export function storeContract(name: string, makeStore: (limits?: Partial<StoreLimits>) => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     beforeEach(async () => {
@@ -66,6 +68,32 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(again).toMatchObject({ kind: 'grace', successorSealed: first.successorSealed, session: { expiresAt: first.now + HOUR } });
     });
 
+    it('within the grace window, answers with the newest token even after it was rotated again', async () => {
+      const { tokenHash } = await family();
+      const first = rotation(tokenHash);
+      await store.rotateRefreshToken(first);
+      const second = rotation(first.successorHash);
+      await store.rotateRefreshToken(second);
+      // A late request with the first token must not get the first successor (already rotated):
+      // its cookie would overwrite the newer one, and the next refresh would look like reuse.
+      const late = await store.rotateRefreshToken(rotation(tokenHash));
+      expect(late).toMatchObject({ kind: 'grace', successorSealed: second.successorSealed, session: { expiresAt: second.now + HOUR } });
+      expect((await store.rotateRefreshToken(rotation(second.successorHash))).kind).toBe('rotated');
+    });
+
+    it(`remembers the last ${ROTATED_TOKENS_KEPT} rotated tokens of a session, and forgets older ones`, async () => {
+      const { tokenHash } = await family();
+      const hashes: string[] = [tokenHash];
+      for (let i = 0; i <= ROTATED_TOKENS_KEPT; i += 1) {
+        const next = rotation(hashes[hashes.length - 1] ?? '', 0);
+        expect((await store.rotateRefreshToken(next)).kind).toBe('rotated');
+        hashes.push(next.successorHash);
+      }
+      // The first was rotated ROTATED_TOKENS_KEPT + 1 rotations ago: unknown, no revocation.
+      expect(await store.rotateRefreshToken(rotation(tokenHash, 0))).toEqual({ kind: 'invalid' });
+      expect((await store.rotateRefreshToken(rotation(hashes[1] ?? '', 0))).kind).toBe('reused');
+    });
+
     it('after the grace window, revokes the family once and every descendant with it', async () => {
       const { familyId, tokenHash } = await family();
       const first = rotation(tokenHash, 30);
@@ -73,15 +101,16 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       const second = rotation(first.successorHash, 30);
       await store.rotateRefreshToken(second);
       await sleep(80);
-      expect(await store.rotateRefreshToken(rotation(tokenHash))).toEqual({ kind: 'reused', userId: 'alice', familyId, revoked: true });
+      expect(await store.rotateRefreshToken(rotation(tokenHash))).toEqual({ kind: 'reused', userId: 'alice', familyId });
+      // A revoked session is gone: none of its tokens is known any more, nor revoked twice.
       expect(await store.rotateRefreshToken(rotation(second.successorHash))).toEqual({ kind: 'invalid' });
-      expect(await store.rotateRefreshToken(rotation(tokenHash))).toMatchObject({ kind: 'reused', revoked: false });
+      expect(await store.rotateRefreshToken(rotation(tokenHash))).toEqual({ kind: 'invalid' });
     });
 
     it('with grace 0, a second presentation is reuse at once', async () => {
       const { tokenHash } = await family();
       await store.rotateRefreshToken(rotation(tokenHash, 0));
-      expect(await store.rotateRefreshToken(rotation(tokenHash, 0))).toMatchObject({ kind: 'reused', revoked: true });
+      expect(await store.rotateRefreshToken(rotation(tokenHash, 0))).toMatchObject({ kind: 'reused' });
     });
 
     it('20 concurrent rotations of one token produce exactly one successor', async () => {
@@ -94,51 +123,147 @@ export function storeContract(name: string, makeStore: () => Promise<Store>): vo
       expect(sealed.size).toBe(2); // 'first' plus the one successor everybody else got
     });
 
+    it('undoes a rotation whose answer was lost: the presented token is current again', async () => {
+      const { tokenHash } = await family();
+      const lost = rotation(tokenHash, 0);
+      await store.rotateRefreshToken(lost);
+      await store.undoRotation(tokenHash, lost.successorHash);
+      expect(await store.rotateRefreshToken(rotation(lost.successorHash, 0))).toEqual({ kind: 'invalid' });
+      const retry = rotation(tokenHash, 0);
+      expect(await store.rotateRefreshToken(retry)).toMatchObject({ kind: 'rotated', session: { expiresAt: retry.now + HOUR } });
+    });
+
+    it('keeps a rotation whose successor was handed out by a grace answer or rotated since', async () => {
+      const shared = await family();
+      const first = rotation(shared.tokenHash);
+      await store.rotateRefreshToken(first);
+      expect((await store.rotateRefreshToken(rotation(shared.tokenHash))).kind).toBe('grace');
+      await store.undoRotation(shared.tokenHash, first.successorHash);
+      expect((await store.rotateRefreshToken(rotation(first.successorHash))).kind).toBe('rotated');
+
+      const used = await family();
+      const second = rotation(used.tokenHash, 0);
+      await store.rotateRefreshToken(second);
+      const third = rotation(second.successorHash, 0);
+      await store.rotateRefreshToken(third);
+      await store.undoRotation(used.tokenHash, second.successorHash);
+      expect((await store.rotateRefreshToken(rotation(third.successorHash, 0))).kind).toBe('rotated');
+    });
+
     it('revokes a family on logout, grace replays included', async () => {
       const { tokenHash } = await family();
       const first = rotation(tokenHash);
       await store.rotateRefreshToken(first);
       await store.revokeFamilyOf(first.successorHash);
       expect(await store.rotateRefreshToken(rotation(first.successorHash))).toEqual({ kind: 'invalid' });
-      expect((await store.rotateRefreshToken(rotation(tokenHash))).kind).toBe('reused');
+      expect(await store.rotateRefreshToken(rotation(tokenHash))).toEqual({ kind: 'invalid' });
       await store.revokeFamilyOf('unknown'); // harmless
     });
 
     it('claims an idempotency key once, then reports in flight, done, or free again', async () => {
-      const key = `alice:${randomUUID()}`;
-      expect(await store.claimIdempotencyKey(key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
-      expect(await store.claimIdempotencyKey(key, 'fp2', 60_000)).toEqual({ kind: 'in_flight', fingerprint: 'fp1' });
-      await store.completeIdempotencyKey(key, 'fp1', { status: 201, body: '{"id":1}' }, 60_000);
-      expect(await store.claimIdempotencyKey(key, 'fp1', 60_000)).toEqual({
+      const key = randomUUID();
+      expect(await store.claimIdempotencyKey('alice', key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
+      expect(await store.claimIdempotencyKey('alice', key, 'fp2', 60_000)).toEqual({ kind: 'in_flight', fingerprint: 'fp1' });
+      await store.completeIdempotencyKey('alice', key, 'fp1', { status: 201, body: '{"id":1}' }, 60_000);
+      expect(await store.claimIdempotencyKey('alice', key, 'fp1', 60_000)).toEqual({
         kind: 'done',
         fingerprint: 'fp1',
         response: { status: 201, body: '{"id":1}' },
       });
-      await store.releaseIdempotencyKey(key);
-      expect(await store.claimIdempotencyKey(key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
+      await store.releaseIdempotencyKey('alice', key);
+      expect(await store.claimIdempotencyKey('alice', key, 'fp1', 60_000)).toEqual({ kind: 'claimed' });
     });
 
     it('frees an abandoned in-flight claim when it expires', async () => {
-      const key = `alice:${randomUUID()}`;
-      await store.claimIdempotencyKey(key, 'fp', 30);
+      const key = randomUUID();
+      await store.claimIdempotencyKey('alice', key, 'fp', 30);
       await sleep(80);
-      expect(await store.claimIdempotencyKey(key, 'fp', 60_000)).toEqual({ kind: 'claimed' });
+      expect(await store.claimIdempotencyKey('alice', key, 'fp', 60_000)).toEqual({ kind: 'claimed' });
     });
 
     it('50 concurrent claims of one key: exactly one wins', async () => {
-      const key = `alice:${randomUUID()}`;
-      const claims = await Promise.all(Array.from({ length: 50 }, () => store.claimIdempotencyKey(key, 'fp', 60_000)));
+      const key = randomUUID();
+      const claims = await Promise.all(Array.from({ length: 50 }, () => store.claimIdempotencyKey('alice', key, 'fp', 60_000)));
       expect(claims.filter((c) => c.kind === 'claimed')).toHaveLength(1);
     });
 
-    it('keeps posts per author, in order', async () => {
+    it('keeps posts per author, in order, one page at a time', async () => {
       const author = `user-${randomUUID()}`;
-      const post = (title: string) => ({ id: randomUUID(), author, title, body: '', createdAt: new Date().toISOString() });
-      const [a, b] = [post('a'), post('b')];
-      await store.addPost(a, HOUR);
-      await store.addPost(b, HOUR);
-      expect(await store.listPosts(author)).toEqual([a, b]);
-      expect(await store.listPosts('nobody')).toEqual([]);
+      const posts = ['a', 'b', 'c', 'd', 'e'].map((title) => newPost(author, title));
+      for (const post of posts) expect(await store.addPost(post, HOUR)).toEqual({ kind: 'added' });
+      const first = await store.listPosts(author, { limit: 2 });
+      expect(first.posts).toEqual(posts.slice(0, 2));
+      const second = await store.listPosts(author, { after: first.next ?? '', limit: 2 });
+      expect(second.posts).toEqual(posts.slice(2, 4));
+      const last = await store.listPosts(author, { after: second.next ?? '', limit: 2 });
+      expect(last).toEqual({ posts: posts.slice(4), next: null });
+      expect(await store.listPosts(author, { limit: 5 })).toEqual({ posts, next: null });
+      expect(await store.listPosts('nobody', { limit: 5 })).toEqual({ posts: [], next: null });
+    });
+
+    it('drops posts when their time is up', async () => {
+      const author = `user-${randomUUID()}`;
+      await store.addPost(newPost(author, 'short'), 30);
+      await sleep(80);
+      expect(await store.listPosts(author, { limit: 5 })).toEqual({ posts: [], next: null });
+    });
+  });
+
+  describe(`Store contract: ${name}, limits per user`, () => {
+    const limits = { sessionsPerUser: 2, postsPerUser: 3, idempotencyKeysPerUser: 2 };
+    let store: Store;
+    beforeEach(async () => {
+      store = await makeStore(limits);
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const login = (userId: string, tokenExpiresAt = Date.now() + HOUR) =>
+      store.createFamily({ familyId: randomUUID(), userId, tokenHash: randomUUID(), familyExpiresAt: Date.now() + 24 * HOUR, tokenExpiresAt });
+
+    it('refuses a session past sessionsPerUser, keeps the others, and counts only live ones', async () => {
+      const user = `user-${randomUUID()}`;
+      expect(await login(user, Date.now() + 30)).toEqual({ kind: 'created' });
+      expect(await login(user)).toEqual({ kind: 'created' });
+      expect(await login(user)).toEqual({ kind: 'limit_reached', limit: 'sessionsPerUser', max: 2 });
+      expect(await login(`other-${randomUUID()}`)).toEqual({ kind: 'created' });
+      await sleep(80); // the first session's token expired: it no longer counts
+      expect(await login(user)).toEqual({ kind: 'created' });
+    });
+
+    it('frees a session slot on logout', async () => {
+      const user = `user-${randomUUID()}`;
+      const hash = randomUUID();
+      await store.createFamily({ familyId: randomUUID(), userId: user, tokenHash: hash, familyExpiresAt: Date.now() + HOUR, tokenExpiresAt: Date.now() + HOUR });
+      await login(user);
+      expect((await login(user)).kind).toBe('limit_reached');
+      await store.revokeFamilyOf(hash);
+      expect((await login(user)).kind).toBe('created');
+    });
+
+    it('refuses a post past postsPerUser and keeps the stored ones', async () => {
+      const author = `user-${randomUUID()}`;
+      const posts = ['a', 'b', 'c'].map((title) => newPost(author, title));
+      for (const post of posts) await store.addPost(post, HOUR);
+      expect(await store.addPost(newPost(author, 'd'), HOUR)).toEqual({ kind: 'limit_reached', limit: 'postsPerUser', max: 3 });
+      expect((await store.listPosts(author, { limit: 10 })).posts).toEqual(posts);
+    });
+
+    it('refuses a new idempotency key past idempotencyKeysPerUser; known keys still answer', async () => {
+      const user = `user-${randomUUID()}`;
+      await store.claimIdempotencyKey(user, 'k1', 'fp', HOUR);
+      await store.completeIdempotencyKey(user, 'k1', 'fp', { status: 201, body: '{}' }, HOUR);
+      await store.claimIdempotencyKey(user, 'k2', 'fp', HOUR);
+      expect(await store.claimIdempotencyKey(user, 'k3', 'fp', HOUR)).toEqual({
+        kind: 'limit_reached',
+        limit: 'idempotencyKeysPerUser',
+        max: 2,
+      });
+      expect((await store.claimIdempotencyKey(user, 'k1', 'fp', HOUR)).kind).toBe('done');
+      expect((await store.claimIdempotencyKey(`other-${randomUUID()}`, 'k3', 'fp', HOUR)).kind).toBe('claimed');
+      await store.releaseIdempotencyKey(user, 'k2');
+      expect((await store.claimIdempotencyKey(user, 'k3', 'fp', HOUR)).kind).toBe('claimed');
     });
   });
 }

@@ -81,13 +81,18 @@ describe('Redis store: two instances, one Redis', () => {
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
   });
 
-  it('logout on B ends the session on A', async () => {
+  it('logout on B ends the session on A, and its access token', async () => {
     const [a, b] = await startPair(redis.url);
     const session = await loggedIn(a.url);
     const cookie = session.cookie ?? '';
     const onB = new Session(b.url);
     onB.cookie = cookie;
-    expect((await onB.logout()).status).toBe(204);
+    onB.accessToken = session.accessToken;
+    const out = await onB.fetch('/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${session.accessToken}` } });
+    expect(out.status).toBe(204);
     expect((await session.refreshWith(cookie)).status).toBe(401);
+    const me = await session.fetch('/api/me');
+    expect(me.status).toBe(401);
+    expect(((await me.json()) as { error: string }).error).toBe('token_revoked');
   });
 });

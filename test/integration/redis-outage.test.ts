@@ -30,8 +30,9 @@ describe('Redis store: outage', () => {
     await expect503(await session.createPost({ title: 'x' }, { 'idempotency-key': 'during-outage' }));
     await expect503(await session.refresh());
     await expect503(await session.login());
-    // Routes that need no store keep working: the access token is a self-contained JWT.
-    expect((await session.fetch('/api/me')).status).toBe(200);
+    // Every API call asks the access-token denylist, and fails closed: a logged-out token must not
+    // work again just because Redis is down.
+    await expect503(await session.fetch('/api/me'));
 
     await redis.revive();
     // The client reconnects in the background; poll until it has (bounded by the test timeout).
@@ -50,5 +51,40 @@ describe('Redis store: outage', () => {
     expect((await fresh.createPost({ title: 'after' }, { 'idempotency-key': 'during-outage' })).status).toBe(201);
     expect(logs.some((line) => line.includes('internal error'))).toBe(false);
     expect(logs.some((line) => line.startsWith('store unavailable'))).toBe(true);
+  });
+});
+
+describe('Redis store: stall', () => {
+  it('undoes a rotation Redis applied after the deadline, so the cookie the client kept still works', async () => {
+    const server = await startOne(redis.url, { reuseGrace: 0 });
+    const session = await loggedIn(server.url);
+    const kept = session.cookie ?? '';
+    redis.pause();
+    try {
+      await expect503(await session.refresh());
+    } finally {
+      redis.resume();
+    }
+    // Redis now runs the queued rotation; its answer arrives after the 503 and is taken back.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const next = await session.refreshWith(kept);
+    expect(next.status).toBe(200);
+    expect(server.stats.refreshReused).toBe(0);
+  });
+
+  it('answers 503 within about 2 s while Redis is paused with the socket open, and recovers after', async () => {
+    const server = await startOne(redis.url);
+    const session = await loggedIn(server.url);
+    redis.pause();
+    try {
+      const startedAt = Date.now();
+      const answers = await Promise.all([session.fetch('/api/posts'), session.refresh(), session.login()]);
+      for (const res of answers) await expect503(res);
+      expect(Date.now() - startedAt).toBeLessThan(3000);
+    } finally {
+      redis.resume();
+    }
+    expect((await session.fetch('/api/posts')).status).toBe(200);
+    expect((await loggedIn(server.url)).cookie).toBeDefined();
   });
 });

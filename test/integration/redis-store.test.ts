@@ -14,7 +14,7 @@ afterAll(async () => {
 });
 
 // Each test gets its own key prefix on the one throwaway Redis.
-storeContract('redis', () => connectRedisStore(redis.url, { prefix: `t-${randomUUID()}:` }));
+storeContract('redis', (limits) => connectRedisStore(redis.url, { prefix: `t-${randomUUID()}:`, ...(limits ? { limits } : {}) }));
 
 describe('Redis store: connecting', () => {
   it('fails fast with an error naming REDIS_URL when nothing listens', async () => {
@@ -35,9 +35,10 @@ describe('Redis store: connecting', () => {
     const now = Date.now();
     await store.createFamily({ familyId: 'f', userId: 'alice', tokenHash: 'h0', familyExpiresAt: now + 86_400_000, tokenExpiresAt: now + 3_600_000 });
     await store.rotateRefreshToken({ presentedHash: 'h0', successorHash: 'h1', successorSealed: 's', now, refreshTtlMs: 3_600_000, graceMs: 10_000 });
-    await store.claimIdempotencyKey('alice:k', 'fp', 60_000);
-    await store.claimIdempotencyKey('alice:k2', 'fp', 60_000);
-    await store.completeIdempotencyKey('alice:k2', 'fp', { status: 201, body: '{}' }, 60_000);
+    await store.claimIdempotencyKey('alice', 'k', 'fp', 60_000);
+    await store.claimIdempotencyKey('alice', 'k2', 'fp', 60_000);
+    await store.completeIdempotencyKey('alice', 'k2', 'fp', { status: 201, body: '{}' }, 60_000);
+    await store.claimIdempotencyKey('bob', 'k', 'fp', 60_000); // a claim that never completes
     await store.addPost({ id: '1', author: 'alice', title: 't', body: '', createdAt: '' }, 60_000);
     await store.close();
 
@@ -45,7 +46,8 @@ describe('Redis store: connecting', () => {
     await raw.connect();
     try {
       const keys = await raw.keys(`${prefix}*`);
-      expect(keys.length).toBe(7); // fam, rt×2, grace, idem×2, posts
+      // tok×2 (index), fam, rotated, sealed, sessions, idem×2 + idem-keys (alice), idem + idem-keys (bob), posts
+      expect(keys.length).toBe(12);
       for (const key of keys) expect(await raw.pTTL(key), key).toBeGreaterThan(0);
     } finally {
       await raw.close();

@@ -103,6 +103,25 @@ describe('reference server: access token checks (attacker tests)', () => {
     }
   });
 
+  it('refuses an access token after logout with 401 token_revoked until its exp (denylist)', async () => {
+    const { url } = await startServer();
+    const session = await loggedIn(url);
+    const token = session.accessToken ?? '';
+    const other = await loggedIn(url);
+    const me = (bearer: string | undefined) => fetch(`${url}/api/me`, { headers: { authorization: `Bearer ${bearer}` } });
+    expect((await me(token)).status).toBe(200);
+    const out = await session.fetch('/auth/logout', { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(out.status).toBe(204);
+    for (const path of ['/api/me', '/api/posts']) {
+      const res = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(401);
+      expect(((await res.json()) as { error: string }).error).toBe('token_revoked');
+      expect(res.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    }
+    // Only that token: another session of the same user keeps working.
+    expect((await me(other.accessToken)).status).toBe(200);
+  });
+
   it('does not accept one credential in place of the other', async () => {
     const { url } = await startServer();
     const session = await loggedIn(url);

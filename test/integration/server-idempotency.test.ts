@@ -23,7 +23,7 @@ describe('reference server: Idempotency-Key', () => {
     await alice.createPost({ title: 'mine' });
     const bob = await loggedIn(url);
     await bob.login({ username: 'bob', password: 'builder' });
-    expect(await (await bob.fetch('/api/posts')).json()).toEqual({ posts: [] });
+    expect(await (await bob.fetch('/api/posts')).json()).toEqual({ posts: [], next: null });
   });
 
   it.each([

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from '../../playground/store/memory-store';
+import type { Store } from '../../playground/store/store';
 import { Session, loggedIn, refreshCookieOf, startServer } from '../helpers/server-client';
 
 /** RFC 9700 §4.14.2: a rotated refresh token presented again means it leaked; revoke the family. */
@@ -96,5 +98,44 @@ describe('reference server: refresh token reuse detection', () => {
     await session.logout();
     const replay = await session.refreshWith(original);
     expect(replay.status).toBe(401);
+  });
+});
+
+describe('reference server: lost refresh answers', () => {
+  it('undoes a rotation when the client went before the answer was written (no false reuse alarm)', async () => {
+    const inner = createMemoryStore();
+    let rotated!: () => void;
+    let goOn!: () => void;
+    let undone!: () => void;
+    const whenRotated = new Promise<void>((resolve) => (rotated = resolve));
+    const gate = new Promise<void>((resolve) => (goOn = resolve));
+    const whenUndone = new Promise<void>((resolve) => (undone = resolve));
+    const store: Store = {
+      ...inner,
+      async rotateRefreshToken(request) {
+        const outcome = await inner.rotateRefreshToken(request);
+        rotated();
+        await gate;
+        return outcome;
+      },
+      async undoRotation(...args) {
+        await inner.undoRotation(...args);
+        undone();
+      },
+    };
+    const { url, stats } = await startServer({ store, reuseGrace: 0 });
+    const session = await loggedIn(url);
+    const kept = session.cookie ?? '';
+    const abort = new AbortController();
+    const gone = session.fetch('/auth/refresh', { method: 'POST', signal: abort.signal }).catch((error: Error) => error.name);
+    await whenRotated;
+    abort.abort();
+    expect(await gone).toBe('AbortError');
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the server sees the socket close
+    goOn();
+    await Promise.race([whenUndone, new Promise((resolve) => setTimeout(resolve, 1000))]);
+    const next = await session.refreshWith(kept);
+    expect(next.status).toBe(200);
+    expect(stats.refreshReused).toBe(0);
   });
 });
