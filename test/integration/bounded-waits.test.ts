@@ -35,7 +35,7 @@ describe('bounded waits with Web Locks', () => {
     let hanging = false;
     const a = tabs.tab({
       ...OPTIONS,
-      fetch: (input, init) => (hanging && String(input).endsWith('/auth/refresh') ? hang(init?.signal ?? undefined) : fetch(input, init)),
+      fetch: async (input, init) => (hanging && String(input).endsWith('/auth/refresh') ? hang(init?.signal ?? undefined) : fetch(input, init)),
     });
     const b = tabs.tab(OPTIONS);
     await Promise.all([a.ready, b.ready]);
