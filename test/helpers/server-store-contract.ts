@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RotateRequest, Store } from '../../playground/store';
+import { sleep } from './wait.js';
 
 /**
  * The Store contract, one suite run against every implementation (memory and Redis), so the
@@ -8,7 +9,6 @@ import type { RotateRequest, Store } from '../../playground/store';
  */
 
 const HOUR = 3600_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function storeContract(name: string, makeStore: () => Promise<Store>): void {
   describe(`Store contract: ${name}`, () => {
