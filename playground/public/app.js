@@ -6,7 +6,7 @@ const params = new URLSearchParams(location.search);
 /** createAuthFetch options; the query string may override the tunables (tests, soak). */
 const options = { refresh: '/auth/refresh', logout: '/auth/logout' };
 if (params.has('channel')) options.channel = params.get('channel') === 'false' ? false : params.get('channel');
-for (const key of ['leewayMs', 'peerTimeoutMs']) {
+for (const key of ['leewayMs', 'peerTimeoutMs', 'refreshTimeoutMs']) {
   if (params.has(key)) options[key] = Number(params.get(key));
 }
 

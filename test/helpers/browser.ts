@@ -96,6 +96,8 @@ export interface DemoSnapshot {
 
 export interface Demo {
   tabId: string;
+  /** The page's auth-fetch instance (only the members the tests call). */
+  authFetch: { refresh(): Promise<string> };
   isReady: boolean;
   readyError: string | null;
   ready: Promise<void>;
