@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store, type StoreLimits } from '../../playground/store/store';
+import { sleep } from './wait.js';
 
 /**
  * The Store contract, one suite run against every implementation (memory and Redis), so the
@@ -8,7 +9,6 @@ import { ROTATED_TOKENS_KEPT, type RotateRequest, type Store, type StoreLimits }
  */
 
 const HOUR = 3600_000;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const newPost = (author: string, title: string) => ({ id: randomUUID(), author, title, body: '', createdAt: new Date().toISOString() });
 

@@ -1,10 +1,11 @@
 /** Waiting in tests: a pause, and a condition polled until it holds (bounded, with a message that says what never came). */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `condition` until it holds; the deadline is on `performance.now()`, which tests that fake `Date` leave alone. */
 export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  const deadline = performance.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
+    if (performance.now() > deadline) throw new Error(`waited ${timeoutMs} ms for ${what}`);
     await sleep(5);
   }
 }

@@ -3,6 +3,7 @@ import { createAuthFetch, isSessionEndedError, type AuthFetch, type AuthFetchOpt
 import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { fakeLockManager, installLocks } from '../helpers/fake-locks.js';
 import { jwtFor } from '../../harness/jwt.js';
+import { sleep } from '../helpers/wait.js';
 
 let api: ApiServer;
 let channel = 0;
@@ -28,7 +29,6 @@ function tab(extra: Partial<AuthFetchOptions> = {}): AuthFetch {
   return t;
 }
 const tokenOf = (t: AuthFetch) => (t.getState() as { accessToken?: string }).accessToken;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.each([
   ['with Web Locks', true],

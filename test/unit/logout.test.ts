@@ -1,51 +1,42 @@
-/** logout(): anonymous at once, then one POST that carries the token only to a trusted origin (so the server can deny it). */
-import { afterEach, describe, expect, it } from 'vitest';
-import { createAuthFetch, type AuthFetch } from '../../src/index.js';
-import { jwtFor } from '../../harness/jwt.js';
+/**
+ * logout() ends the session here at once, then tells the server; a logout endpoint that never
+ * answers is cut off at refreshTimeoutMs with a LogoutError (the refresh cookie may still be valid).
+ */
+import { describe, expect, it } from 'vitest';
+import { isLogoutError, type LogoutError } from '../../src/index.js';
+import { fakeApi } from '../helpers/fake-api.js';
+import { hang } from '../helpers/refresh-answers.js';
+import { setup } from '../helpers/setup.js';
+import { sleep, timed } from '../helpers/wait.js';
 
-const made: AuthFetch[] = [];
-afterEach(() => made.splice(0).forEach((f) => f.dispose()));
+const TIMEOUT = 300;
 
-function make(logout: string, trustedOrigins = ['https://api.test']) {
-  const calls: Array<{ url: string; authorization: string | null }> = [];
-  const authFetch = createAuthFetch({
-    refresh: 'https://api.test/auth/refresh',
-    logout,
-    trustedOrigins,
-    channel: false,
-    fetch: async (input, init) => {
-      calls.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });
-      return String(input).endsWith('/auth/refresh') ? new Response(null, { status: 401 }) : new Response(null, { status: 204 });
-    },
-  });
-  made.push(authFetch);
-  return { authFetch, calls };
-}
-
-describe('logout', () => {
-  it('sends the access token it ends to a trusted logout URL', async () => {
-    const { authFetch, calls } = make('https://api.test/auth/logout');
-    await authFetch.ready;
-    const token = jwtFor(Date.now(), 300);
-    authFetch.setTokens({ accessToken: token });
-    const done = authFetch.logout();
-    expect(authFetch.getState().status).toBe('anonymous'); // at once, before the server answers
-    await done;
-    expect(calls.at(-1)).toEqual({ url: 'https://api.test/auth/logout', authorization: `Bearer ${token}` });
+describe('logout()', () => {
+  it('an endpoint that never answers: anonymous at once, a LogoutError after refreshTimeoutMs', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api, {
+      refreshTimeoutMs: TIMEOUT,
+      fetch: async (input, init) => (String(input).endsWith('/auth/logout') ? hang(init?.signal ?? undefined) : api.fetch(input, init)),
+    });
+    expect((await authFetch.ready).status).toBe('authenticated');
+    const loggingOut = authFetch.logout();
+    expect(authFetch.getState().status).toBe('anonymous');
+    const { ms, value } = await timed(Promise.race([loggingOut, sleep(TIMEOUT + 2_000).then(() => 'still waiting')]));
+    expect(isLogoutError(value)).toBe(true);
+    expect((value as LogoutError).message).toBe(`Logout could not reach ${api.origin}/auth/logout`);
+    expect((value as LogoutError).cause).toMatchObject({ name: 'TimeoutError' });
+    expect(ms).toBeGreaterThanOrEqual(TIMEOUT - 20);
+    expect(ms).toBeLessThan(TIMEOUT + 300);
   });
 
-  it('never sends it to a logout URL on an origin that is not trusted', async () => {
-    const { authFetch, calls } = make('https://sso.example/logout');
+  it('an endpoint that answers 500: a LogoutError with the status, the session ended anyway', async () => {
+    const api = fakeApi();
+    const authFetch = setup(api, {
+      fetch: async (input, init) => (String(input).endsWith('/auth/logout') ? new Response(null, { status: 500 }) : api.fetch(input, init)),
+    });
     await authFetch.ready;
-    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300) });
-    await authFetch.logout();
-    expect(calls.at(-1)).toEqual({ url: 'https://sso.example/logout', authorization: null });
-  });
-
-  it('without a session it still tells the server, without a token', async () => {
-    const { authFetch, calls } = make('https://api.test/auth/logout');
-    await authFetch.ready;
-    await authFetch.logout();
-    expect(calls.at(-1)).toEqual({ url: 'https://api.test/auth/logout', authorization: null });
+    const error = (await authFetch.logout().catch((e: unknown) => e)) as LogoutError;
+    expect([isLogoutError(error), error.status]).toEqual([true, 500]);
+    expect(authFetch.getState().status).toBe('anonymous');
   });
 });

@@ -1,6 +1,6 @@
 // @ts-check
 // The page's one auth-fetch instance. The query string may override the tunables (tests, soak):
-// `leewayMs`, `peerTimeoutMs`, and `channel` (a name, or `false` for none).
+// `leewayMs`, `peerTimeoutMs`, `refreshTimeoutMs`, and `channel` (a name, or `false` for none).
 import { createAuthFetch } from '/lib/index.js';
 
 const params = new URLSearchParams(location.search);
@@ -13,6 +13,8 @@ const leewayMs = params.get('leewayMs');
 if (leewayMs !== null) options.leewayMs = Number(leewayMs);
 const peerTimeoutMs = params.get('peerTimeoutMs');
 if (peerTimeoutMs !== null) options.peerTimeoutMs = Number(peerTimeoutMs);
+const refreshTimeoutMs = params.get('refreshTimeoutMs');
+if (refreshTimeoutMs !== null) options.refreshTimeoutMs = Number(refreshTimeoutMs);
 
 export const authFetch = createAuthFetch(options);
 
