@@ -52,8 +52,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   // Tabs of one app find each other by name; they take tokens only from the same refresh URL and trusted origins.
   const app = origins.refreshUrl?.href ?? 'refresh function';
   const scope = [app, ...origins.trusted].join(' ');
-  const channel = openChannel(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope);
-  const lock = createLock(channel, `auth-fetch ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
+  const channelName = config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false);
+  const channel = openChannel(channelName, scope);
+  // Locks go by channel and scope: the tabs a tab can count are the ones that can answer it.
+  const lock = createLock(channel, `${String(channelName)} ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
   const misconfiguration = createMisconfigurationReport(origins.refreshUrl);
   const call = async (closing: AbortSignal) => {
     const outcome = await callRefresh(config, origins.refreshUrl, clock, closing);

@@ -74,7 +74,7 @@ export function createObservable() {
       const same =
         next.status === state.status &&
         (next.status !== 'authenticated' ||
-          (state.status === 'authenticated' && next.accessToken === state.accessToken));
+          (state.status === 'authenticated' && next.accessToken === state.accessToken && next.expiresAt === state.expiresAt));
       if (same) return;
       state = next;
       states.emit(state);

@@ -60,7 +60,11 @@ export function createPipeline({ config, clock, session, observable, origins, re
   }
 
   /** A trusted server's `Date` is a server time the clock learns from (cross-origin only when CORS exposes it). */
-  const learnTime = (response: Response, sentAt: number) => clock.observe(parseDate(response.headers.get('date')), sentAt, clock.now());
+  function learnTime(response: Response, sentAt: number): void {
+    const skew = clock.skew();
+    clock.observe(parseDate(response.headers.get('date')), sentAt, clock.now());
+    if (clock.skew() !== skew) session.clockMoved();
+  }
 
   return async function send(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
     const url = origins.authenticated(requestUrl(input));

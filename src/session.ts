@@ -33,10 +33,13 @@ export function createSession(clock: Clock, leewayMs: number, observable: Observ
   /** When a token expires on this device's clock, for the app (tokens keep server time). */
   const localExpiry = (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew());
 
+  const publish = (t: Token) =>
+    observable.set({ status: 'authenticated', accessToken: t.accessToken, expiresAt: localExpiry(t), claims: readClaims(t.accessToken) });
+
   function hold(next: Token): void {
     const starting = !authenticated();
     token = next;
-    observable.set({ status: 'authenticated', accessToken: next.accessToken, expiresAt: localExpiry(next), claims: readClaims(next.accessToken) });
+    publish(next);
     if (starting) observable.emit({ type: 'session:start' });
     for (const fn of [...arrivals]) fn(next);
   }
@@ -74,6 +77,10 @@ export function createSession(clock: Clock, leewayMs: number, observable: Observ
       if (wasAuthenticated || reason === 'logout') abortPending(reason);
       observable.set(refused ? { status: 'anonymous', refused } : { status: 'anonymous' });
       if (wasAuthenticated) observable.emit(refused ? { type: 'session:end', reason, refused } : { type: 'session:end', reason });
+    },
+    /** The clock learnt a new skew: the state's `expiresAt` (this device's clock) follows it. */
+    clockMoved(): void {
+      if (token && authenticated()) publish(token);
     },
     /** A controller for one request or wait, aborted with `SessionEndedError` if the session ends first. */
     enlist(): AbortController {

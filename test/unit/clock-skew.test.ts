@@ -35,9 +35,15 @@ describe('clock skew learnt from Date headers', () => {
     // No `iat`: nothing in the token itself tells the server's time.
     const token = makeJwt({ sub: 'alice', exp: serverIn(30) });
     authFetch.setTokens({ accessToken: token });
+    // Before any server time, the state shows the expiry as if the clocks agreed.
+    expect(authFetch.getState()).toMatchObject({ expiresAt: serverIn(30) * 1000 });
     await authFetch(`${API}/one`);
     expect(refreshCount()).toBe(1); // start-up's only
     expect(sent.at(-1)!.authorization).toBe(`Bearer ${token}`);
+    // Once the skew is known, the state's expiresAt (the device's clock) moves with it, same token.
+    const shown = authFetch.getState() as { accessToken: string; expiresAt: number };
+    expect(shown.accessToken).toBe(token);
+    expect(Math.abs(shown.expiresAt - (serverIn(30) * 1000 - HOUR))).toBeLessThanOrEqual(2_000);
     await authFetch(`${API}/two`);
     expect(refreshCount()).toBe(2);
     expect(sent.at(-1)!.authorization).not.toBe(`Bearer ${token}`);
