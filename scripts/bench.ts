@@ -46,15 +46,23 @@ const throughput = (get: () => Promise<unknown>) => async () => {
  */
 async function serve() {
   const api = await startApiServer();
-  setInterval(() => (api.received.length = 0), 1000); // it records every request; do not let that grow
+  // It records every request; do not let that grow.
+  setInterval(() => {
+    api.received.length = 0;
+  }, 1000);
   process.send?.(api.url);
-  process.on('disconnect', () => void api.close().then(() => process.exit(0)));
+  process.on('disconnect', () => {
+    void api.close().then(() => process.exit(0));
+  });
 }
 
 async function remoteApi() {
   const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_SERVE: '1' }, execArgv: process.execArgv });
   const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (message) => resolve(String(message)));
+    child.once('message', (message) => {
+      if (typeof message === 'string') resolve(message);
+      else reject(new Error(`the bench server sent ${JSON.stringify(message)} instead of its URL`));
+    });
     child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
   });
   return { url, close: () => child.disconnect() };
@@ -128,7 +136,9 @@ async function storms() {
     api.refreshCalls = 0;
     const start = performance.now();
     let refreshed = NaN;
-    authFetch.on((event) => void (event.type === 'refresh:success' && (refreshed = performance.now() - start)));
+    authFetch.on((event) => {
+      if (event.type === 'refresh:success') refreshed = performance.now() - start;
+    });
     const ms = await slowest(STORM, () => authFetch(url));
     authFetch.dispose();
     return { refreshes: api.refreshCalls, slowest: ms, refreshed };
@@ -165,12 +175,18 @@ const machine = () => {
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** A `catch` handler for an optional figure: prints why it is missing and leaves it out of the table. */
+const reportedAs = (what: string) => (error: unknown) => {
+  console.error(`${what}: ${String(error)}`);
+  return undefined;
+};
+
 async function main() {
   const us = await overhead(ROUNDS, CALLS_PER_ROUND);
-  const inBrowser = await browserOverhead(ROUNDS, CALLS_PER_ROUND).catch((error: unknown) => (console.error(`Chromium: ${String(error)}`), undefined));
+  const inBrowser = await browserOverhead(ROUNDS, CALLS_PER_ROUND).catch(reportedAs('Chromium'));
   const rps = await loopback();
   const storm = await storms();
-  const size = await sizes().catch((error: unknown) => (console.error(String(error)), undefined));
+  const size = await sizes().catch(reportedAs('size'));
   report(us, inBrowser, rps, storm, size);
 }
 
@@ -195,7 +211,7 @@ function report(
   const rows: string[][] = [
     ...perCallRows('Node', us),
     ...(inBrowser ? perCallRows('Chromium', inBrowser) : [['per call, stub fetch, Chromium', 'n/a (no /usr/bin/chromium)', '']]),
-    ...(Object.entries(rps) as Array<[string, Spread]>).map(([name, v]) => [
+    ...Object.entries(rps).map(([name, v]) => [
       `loopback, ${n(LOOPBACK_REQUESTS)} GETs ${LOOPBACK_CONCURRENCY} at a time: ${name}`,
       `${fmt(v.median, 0)} req/s${range(v, 0)}`,
       `${fmt(v.median / raw, 2)}× raw fetch`,
