@@ -23,7 +23,7 @@ export async function browserOverhead(rounds: number, callsPerRound: number): Pr
     const page = await browser.newPage();
     await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
     // A string, not a function: tsx would compile a function with helpers the page does not have.
-    return (await page.evaluate(`globalThis.overhead(${rounds}, ${callsPerRound})`)) as Record<string, Spread>;
+    return await page.evaluate<Record<string, Spread>>(`globalThis.overhead(${rounds}, ${callsPerRound})`);
   } finally {
     await browser.close();
   }

@@ -64,7 +64,9 @@ async function measure(label: string, store: Store | undefined): Promise<number>
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     if (code !== 0) throw new Error(`${label}: load generator exited with ${code}`);
     const { total, elapsed } = JSON.parse(output) as { total: number; elapsed: number };

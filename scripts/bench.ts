@@ -6,7 +6,9 @@
  * 2. throughput against a real loopback node:http API (in a child process): raw fetch (with and
  *    without an AbortSignal), ky, authFetch;
  * 3. expiry storms: 1,000 concurrent requests with an expired / a refused token;
- * 4. bundle size, from scripts/size.ts.
+ * 4. start-up in Chromium, `createAuthFetch` to `ready`, for a lone tab with and without a session
+ *    and for a tab opened beside an authenticated one (bench-startup.ts);
+ * 5. bundle size, from scripts/size.ts.
  * Rounds are interleaved across the contenders so that a noisy neighbour hurts them alike; medians.
  */
 import { fork } from 'node:child_process';
@@ -17,6 +19,7 @@ import ky from 'ky';
 import { createAuthFetch, type AuthFetch } from '../src/index.js';
 import { startApiServer } from '../harness/api-server.js';
 import { browserOverhead } from './bench-browser.js';
+import { EXPECTED_STATUS, STARTUP_REFRESH_DELAY_MS, startupTimes, type StartupFigure, type StartupScenario } from './bench-startup.js';
 import { interleaved, median, overhead, type Spread } from './bench-overhead.js';
 import { sizes } from './size.js';
 
@@ -28,6 +31,8 @@ const LOOPBACK_ROUNDS = 5;
 const STORM = 1_000;
 const STORM_ROUNDS = 5;
 const STORM_REFRESH_DELAY_MS = 50;
+/** Page loads per start-up scenario (each in a fresh browser context); the median is reported. */
+const STARTUP_ROUNDS = 7;
 
 /** Requests per second for `total` GETs through `get`, `concurrency` at a time. */
 const throughput = (get: () => Promise<unknown>) => async () => {
@@ -46,15 +51,23 @@ const throughput = (get: () => Promise<unknown>) => async () => {
  */
 async function serve() {
   const api = await startApiServer();
-  setInterval(() => (api.received.length = 0), 1000); // it records every request; do not let that grow
+  // It records every request; do not let that grow.
+  setInterval(() => {
+    api.received.length = 0;
+  }, 1000);
   process.send?.(api.url);
-  process.on('disconnect', () => void api.close().then(() => process.exit(0)));
+  process.on('disconnect', () => {
+    void api.close().then(() => process.exit(0));
+  });
 }
 
 async function remoteApi() {
   const child = fork(fileURLToPath(import.meta.url), [], { env: { ...process.env, BENCH_SERVE: '1' }, execArgv: process.execArgv });
   const url = await new Promise<string>((resolve, reject) => {
-    child.once('message', (message) => resolve(String(message)));
+    child.once('message', (message) => {
+      if (typeof message === 'string') resolve(message);
+      else reject(new Error(`the bench server sent ${JSON.stringify(message)} instead of its URL`));
+    });
     child.once('exit', (code) => reject(new Error(`the bench server exited with ${code}`)));
   });
   return { url, close: () => child.disconnect() };
@@ -128,7 +141,9 @@ async function storms() {
     api.refreshCalls = 0;
     const start = performance.now();
     let refreshed = NaN;
-    authFetch.on((event) => void (event.type === 'refresh:success' && (refreshed = performance.now() - start)));
+    authFetch.on((event) => {
+      if (event.type === 'refresh:success') refreshed = performance.now() - start;
+    });
     const ms = await slowest(STORM, () => authFetch(url));
     authFetch.dispose();
     return { refreshes: api.refreshCalls, slowest: ms, refreshed };
@@ -165,22 +180,46 @@ const machine = () => {
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-async function main() {
-  const us = await overhead(ROUNDS, CALLS_PER_ROUND);
-  const inBrowser = await browserOverhead(ROUNDS, CALLS_PER_ROUND).catch((error: unknown) => (console.error(`Chromium: ${String(error)}`), undefined));
-  const rps = await loopback();
-  const storm = await storms();
-  const size = await sizes().catch((error: unknown) => (console.error(String(error)), undefined));
-  report(us, inBrowser, rps, storm, size);
+/** The start-up rows; the goals are issue 11's. */
+function startupRows(startup: Record<StartupScenario, StartupFigure> | undefined): string[][] {
+  const where = `start-up, createAuthFetch → ready, Chromium (refresh answers after ${STARTUP_REFRESH_DELAY_MS} ms, median of ${STARTUP_ROUNDS} page loads)`;
+  if (!startup) return [[where, 'n/a (no /usr/bin/chromium)', '']];
+  const session = startup['lone tab with a session'];
+  const none = startup['lone tab without a session'];
+  const beside = startup['tab beside an authenticated tab'];
+  return [
+    [`${where}: lone tab with a session: ready · refresh round trip`, `${fmt(session.ready)} ms · ${fmt(session.roundTrip)} ms`, `ready − round trip: ${fmt(session.readyLessRoundTrip)} ms`],
+    [`${where}: lone tab without a session: ready − refresh round trip`, `${fmt(none.readyLessRoundTrip)} ms`, `goal ≤ 5 ms (ready ${fmt(none.ready)} ms, round trip ${fmt(none.roundTrip)} ms)`],
+    [`${where}: tab beside an authenticated tab: ready · its refresh calls`, `${fmt(beside.ready)} ms · ${beside.refreshCalls}`, 'goal ≤ 10 ms and 0 calls'],
+  ];
 }
 
-function report(
-  us: Record<string, Spread>,
-  inBrowser: Record<string, Spread> | undefined,
-  rps: Record<string, Spread>,
-  storm: Awaited<ReturnType<typeof storms>>,
-  size: Awaited<ReturnType<typeof sizes>> | undefined,
-) {
+/** A `catch` handler for an optional figure: prints why it is missing and leaves it out of the table. */
+const reportedAs = (what: string) => (error: unknown) => {
+  console.error(`${what}: ${String(error)}`);
+  return undefined;
+};
+
+async function main() {
+  const us = await overhead(ROUNDS, CALLS_PER_ROUND);
+  const inBrowser = await browserOverhead(ROUNDS, CALLS_PER_ROUND).catch(reportedAs('Chromium'));
+  const startup = await startupTimes(STARTUP_ROUNDS).catch(reportedAs('Chromium start-up'));
+  const rps = await loopback();
+  const storm = await storms();
+  const size = await sizes().catch(reportedAs('size'));
+  report({ us, inBrowser, startup, rps, storm, size });
+}
+
+interface Figures {
+  us: Record<string, Spread>;
+  inBrowser: Record<string, Spread> | undefined;
+  startup: Record<StartupScenario, StartupFigure> | undefined;
+  rps: Record<string, Spread>;
+  storm: Awaited<ReturnType<typeof storms>>;
+  size: Awaited<ReturnType<typeof sizes>> | undefined;
+}
+
+function report({ us, inBrowser, startup, rps, storm, size }: Figures) {
   const raw = rps['raw fetch']!.median;
   const range = (r: Spread, digits: number) => ` (rounds ${fmt(r.min, digits)}–${fmt(r.max, digits)})`;
   const n = (x: number) => x.toLocaleString('en-US');
@@ -195,7 +234,7 @@ function report(
   const rows: string[][] = [
     ...perCallRows('Node', us),
     ...(inBrowser ? perCallRows('Chromium', inBrowser) : [['per call, stub fetch, Chromium', 'n/a (no /usr/bin/chromium)', '']]),
-    ...(Object.entries(rps) as Array<[string, Spread]>).map(([name, v]) => [
+    ...Object.entries(rps).map(([name, v]) => [
       `loopback, ${n(LOOPBACK_REQUESTS)} GETs ${LOOPBACK_CONCURRENCY} at a time: ${name}`,
       `${fmt(v.median, 0)} req/s${range(v, 0)}`,
       `${fmt(v.median / raw, 2)}× raw fetch`,
@@ -212,6 +251,7 @@ function report(
       `${s.refreshes} · ${fmt(s.slowest)} ms`,
       `refresh done at ${fmt(s.refreshed)} ms (${fmt(s.refreshed / storm.refreshRtt, 2)} round trips); slowest − ${trips === 1 ? '' : '2 × '}baseline: ${fmt(s.slowest - trips * storm.baseline)} ms`,
     ]),
+    ...startupRows(startup),
     ['min+gzip: auth-fetch core (dist/index.js)', size ? `${n(size.core)} B` : 'n/a (npm run build)', size ? `${fmt(size.core / size.ky, 2)}× ky` : ''],
     ['min+gzip: ky', size ? `${n(size.ky)} B` : 'n/a', ''],
   ];
@@ -219,6 +259,9 @@ function report(
   console.log(`\n${machine()}\n`);
   console.log('| measure | value | relative |\n| --- | --: | --- |');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  const wrongStatus = Object.entries(startup ?? {}).filter(([name, f]) => f.statuses.join() !== EXPECTED_STATUS[name as StartupScenario]);
+  for (const [name, f] of wrongStatus) console.error(`\nStart-up, ${name}: ready settled ${f.statuses.join(' and ')}, expected ${EXPECTED_STATUS[name as StartupScenario]}.`);
+  if (wrongStatus.length > 0) process.exitCode = 1;
   if (storm.expired.refreshes !== 1 || storm.refused.refreshes !== 1) {
     console.error('\nA storm made more than one refresh call: it must be exactly 1.');
     process.exitCode = 1;
