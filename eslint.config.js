@@ -14,7 +14,9 @@ const statementRules = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'node_modules/', 'test/browser/artifacts/', '.tmp/'] },
+  { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'node_modules/', 'test/browser/artifacts/', '.tmp/',
+    // The example apps are type-checked by vue-tsc and svelte-check (npm run typecheck:apps).
+    'playground/apps/vue/', 'playground/apps/svelte/', 'playground/apps/shared/'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],

@@ -12,8 +12,9 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { ensureLibraryBuilt, launchChromium, ROOT } from '../test/helpers/browser.js';
-import { jwtFor } from '../test/helpers/jwt.js';
+import { launchChromium, ROOT } from '../harness/browser.js';
+import { buildIfStale } from './build.js';
+import { jwtFor } from '../harness/jwt.js';
 import { median } from './bench-overhead.js';
 
 /** Long enough to tell a refresh round trip apart from the page's own work; shorter than a real one. */
@@ -120,7 +121,7 @@ export interface StartupFigure {
 export type StartupScenario = 'lone tab with a session' | 'lone tab without a session' | 'tab beside an authenticated tab';
 
 export async function startupTimes(rounds: number): Promise<Record<StartupScenario, StartupFigure>> {
-  ensureLibraryBuilt();
+  buildIfStale();
   const server = await startStartupServer();
   const browser = await launchChromium();
   let pages = 0;

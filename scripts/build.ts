@@ -80,7 +80,7 @@ function withLock<T>(work: () => T): T {
         rmSync(LOCK, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`build: ${LOCK} is held by another build for over ${LOCK_WAIT_MS / 1000} s`);
+      if (Date.now() > deadline) throw new Error(`build: ${LOCK} is held by another build for over ${LOCK_WAIT_MS / 1000} s`, { cause: error });
       sleep(POLL_MS);
     }
   }

@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/system-deps.sh
 echo "== typecheck"; npx tsc --noEmit
+# ESLint with type information; zero warnings (no sequence or unused expressions, no floating promises).
+echo "== lint"; npm run --silent lint
 echo "== build"; npm run --silent build
 # The example apps import the built package (exports → dist/), so their types are checked after the build.
 echo "== apps typecheck"; npm run --silent typecheck:apps

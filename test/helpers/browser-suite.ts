@@ -84,7 +84,7 @@ export const tokenOf = (page: Page): Promise<string | undefined> => page.evaluat
 
 /** The `iat` and `exp` claims of the tab's current access token. */
 export const claimsOf = (page: Page): Promise<{ iat: number; exp: number }> =>
-  page.evaluate(() => JSON.parse(atob(window.demo.state().accessToken!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))));
+  page.evaluate(() => JSON.parse(atob(window.demo.state().accessToken!.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))) as { iat: number; exp: number });
 
 /**
  * Waits until the wall clock is past the second the current token was issued in. JWT `exp` has a

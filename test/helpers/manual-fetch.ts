@@ -43,7 +43,7 @@ export function manualFetch() {
   }
   /** The calls made and not yet taken by `next`. */
   const unanswered = () => unclaimed.map((c) => c.url);
-  return { fetch: fetch as typeof globalThis.fetch, next, unanswered };
+  return { fetch, next, unanswered };
 }
 
 export const json = (body: unknown, status = 200): Response => Response.json(body, { status });

@@ -28,8 +28,8 @@ async function cli(args: string[]): Promise<string> {
     return (await run(REDIS_CLI, args, { timeout: 20_000 })).stdout;
   } catch (error) {
     const failure = error as Error & { stdout?: string; stderr?: string; code?: string };
-    if (failure.code === 'ENOENT') throw new Error(`cannot run ${REDIS_CLI} (apt-get install redis-tools)`);
-    throw new Error(`redis-cli ${args.join(' ')} failed: ${failure.message}\n${failure.stdout ?? ''}${failure.stderr ?? ''}`);
+    if (failure.code === 'ENOENT') throw new Error(`cannot run ${REDIS_CLI} (apt-get install redis-tools)`, { cause: error });
+    throw new Error(`redis-cli ${args.join(' ')} failed: ${failure.message}\n${failure.stdout ?? ''}${failure.stderr ?? ''}`, { cause: error });
   }
 }
 

@@ -61,6 +61,8 @@ export function useTabs() {
   return {
     api: () => api,
     scopeOf,
+    /** The name of the refresh lock the test's tabs take (see src/create-auth-fetch.ts). */
+    refreshLockName: (extra: Partial<AuthFetchOptions> = {}) => `${channelName()} ${scopeOf(extra)}:refresh`,
     /** Gives the test's tabs a Web Locks manager (`navigator.locks`); returns it. */
     withLocks() {
       const locks = fakeLockManager();

@@ -8,6 +8,7 @@ import { isRefreshError } from '../../src/index.js';
 import { hang } from '../helpers/refresh-answers.js';
 import { tokenOf, useTabs } from '../helpers/tabs.js';
 import { sleep, timed, until } from '../helpers/wait.js';
+import { urlOf } from '../helpers/url-of.js';
 
 const tabs = useTabs();
 const OPTIONS = { refreshTimeoutMs: 300, peerTimeoutMs: 50 };
@@ -19,7 +20,7 @@ const bounded = <T>(promise: Promise<T>) => timed(Promise.race([promise, sleep(B
 describe('bounded waits with Web Locks', () => {
   it('a tab that froze holding the refresh lock: the others get a RefreshError within the bound', async () => {
     const locks = tabs.withLocks();
-    void locks.request(`auth-fetch ${tabs.scopeOf()}:refresh`, {}, () => new Promise<never>(() => {}));
+    void locks.request(tabs.refreshLockName(), {}, () => new Promise<never>(() => {}));
     const b = tabs.tab(OPTIONS);
     const startup = await bounded(b.ready);
     expect(startup.value).toEqual({ status: 'unknown' });
@@ -35,7 +36,7 @@ describe('bounded waits with Web Locks', () => {
     let hanging = false;
     const a = tabs.tab({
       ...OPTIONS,
-      fetch: async (input, init) => (hanging && String(input).endsWith('/auth/refresh') ? hang(init?.signal ?? undefined) : fetch(input, init)),
+      fetch: async (input, init) => (hanging && urlOf(input).endsWith('/auth/refresh') ? hang(init?.signal ?? undefined) : fetch(input, init)),
     });
     const b = tabs.tab(OPTIONS);
     await Promise.all([a.ready, b.ready]);

@@ -15,7 +15,14 @@ const slowFetch = (ms: number) => (_input: RequestInfo | URL, init?: RequestInit
   new Promise<Response>((resolve, reject) => {
     if (init?.signal?.aborted) return reject(init.signal.reason);
     const timer = setTimeout(() => resolve(new Response('ok')), ms);
-    init?.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(init.signal!.reason)), { once: true });
+    init?.signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(init.signal!.reason);
+      },
+      { once: true },
+    );
   });
 
 const make = (fetch: typeof globalThis.fetch) =>

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { jwtFor } from '../../harness/jwt.js';
 import { rawToken, tokenOf, useTabs } from '../helpers/tabs.js';
 import { sleep } from '../helpers/wait.js';
+import { urlOf } from '../helpers/url-of.js';
 
 const tabs = useTabs();
 const DELIVERY_MS = 50;
@@ -97,7 +98,7 @@ describe('a login in one tab', () => {
     api.mode = 'reject';
     const login = jwtFor(Date.now(), 300, { sub: 'alice' });
     const loginFetch = (input: RequestInfo | URL, init?: RequestInit) =>
-      String(input).endsWith('/auth/login') ? Promise.resolve(Response.json({ accessToken: login, user: 'alice' })) : fetch(input, init);
+      urlOf(input).endsWith('/auth/login') ? Promise.resolve(Response.json({ accessToken: login, user: 'alice' })) : fetch(input, init);
     const a = tabs.tab({ fetch: loginFetch });
     const b = tabs.tab();
     await Promise.all([a.ready, b.ready]);

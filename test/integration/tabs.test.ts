@@ -144,7 +144,7 @@ describe('tab messages', () => {
     await Promise.all([a.ready, b.ready]);
     const hang = (input: RequestInfo | URL, init?: RequestInit) =>
       new Promise<Response>((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
-    const c = tab({ fetch: hang as typeof fetch });
+    const c = tab({ fetch: hang });
     // Outside a page start-up begins when asked; c adopts the peers' token without any fetch.
     expect((await c.ready).status).toBe('authenticated');
     const pending = Array.from({ length: 5 }, () => c(`${api.url}/api/me`).catch((e: unknown) => e));

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthFetch } from '../../src/index.js';
 import { jwtFor } from '../../harness/jwt.js';
+import { urlOf } from '../helpers/url-of.js';
 
 afterEach(() => {
   document.head.innerHTML = '';
@@ -18,8 +19,8 @@ async function pageInstance() {
     refresh: `${location.origin}/auth/refresh`,
     channel: false,
     fetch: async (input, init) => {
-      asked.push({ input: String(input), authorization: new Headers(init?.headers).get('authorization') });
-      return String(input).endsWith('/auth/refresh') ? Response.json({ accessToken: jwtFor(Date.now(), 300) }) : new Response('ok');
+      asked.push({ input: urlOf(input), authorization: new Headers(init?.headers).get('authorization') });
+      return urlOf(input).endsWith('/auth/refresh') ? Response.json({ accessToken: jwtFor(Date.now(), 300) }) : new Response('ok');
     },
   });
   expect((await authFetch.ready).status).toBe('authenticated');

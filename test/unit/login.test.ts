@@ -8,6 +8,7 @@ import { isLoginError, LoginError, type AuthFetchOptions } from '../../src/index
 import { fakeApi } from '../helpers/fake-api.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { setup } from '../helpers/setup.js';
+import { urlOf } from '../helpers/url-of.js';
 
 const SECRET = 's3cr3t-token';
 
@@ -17,7 +18,7 @@ async function withLogin(answer: () => Response | Promise<Response>, extra: Part
   const logins: RequestInit[] = [];
   const authFetch = setup(api, {
     fetch: (input, init) => {
-      if (!String(input).endsWith('/auth/login')) return api.fetch(input, init);
+      if (!urlOf(input).endsWith('/auth/login')) return api.fetch(input, init);
       logins.push(init ?? {});
       return Promise.resolve(answer());
     },

@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetch } from '../../src/index.js';
 import { jwtFor } from '../../harness/jwt.js';
+import { urlOf } from '../helpers/url-of.js';
 
 const made: AuthFetch[] = [];
 afterEach(() => made.splice(0).forEach((f) => f.dispose()));
@@ -14,8 +15,8 @@ function make(logout: string, trustedOrigins = ['https://api.test']) {
     trustedOrigins,
     channel: false,
     fetch: async (input, init) => {
-      calls.push({ url: String(input), authorization: new Headers(init?.headers).get('authorization') });
-      return String(input).endsWith('/auth/refresh') ? new Response(null, { status: 401 }) : new Response(null, { status: 204 });
+      calls.push({ url: urlOf(input), authorization: new Headers(init?.headers).get('authorization') });
+      return urlOf(input).endsWith('/auth/refresh') ? new Response(null, { status: 401 }) : new Response(null, { status: 204 });
     },
   });
   made.push(authFetch);

@@ -8,6 +8,7 @@ import { fakeApi } from '../helpers/fake-api.js';
 import { hang } from '../helpers/refresh-answers.js';
 import { setup } from '../helpers/setup.js';
 import { sleep, timed } from '../helpers/wait.js';
+import { urlOf } from '../helpers/url-of.js';
 
 const TIMEOUT = 300;
 
@@ -16,7 +17,7 @@ describe('logout()', () => {
     const api = fakeApi();
     const authFetch = setup(api, {
       refreshTimeoutMs: TIMEOUT,
-      fetch: async (input, init) => (String(input).endsWith('/auth/logout') ? hang(init?.signal ?? undefined) : api.fetch(input, init)),
+      fetch: async (input, init) => (urlOf(input).endsWith('/auth/logout') ? hang(init?.signal ?? undefined) : api.fetch(input, init)),
     });
     expect((await authFetch.ready).status).toBe('authenticated');
     const loggingOut = authFetch.logout();
@@ -32,7 +33,7 @@ describe('logout()', () => {
   it('an endpoint that answers 500: a LogoutError with the status, the session ended anyway', async () => {
     const api = fakeApi();
     const authFetch = setup(api, {
-      fetch: async (input, init) => (String(input).endsWith('/auth/logout') ? new Response(null, { status: 500 }) : api.fetch(input, init)),
+      fetch: async (input, init) => (urlOf(input).endsWith('/auth/logout') ? new Response(null, { status: 500 }) : api.fetch(input, init)),
     });
     await authFetch.ready;
     const error = (await authFetch.logout().catch((e: unknown) => e)) as LogoutError;

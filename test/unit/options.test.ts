@@ -54,7 +54,10 @@ describe('options are validated at creation', () => {
       channel: false,
       trustedOrigins: ['https://api.test'],
       leewayMs: undefined,
-      fetch: async (_input: RequestInfo | URL, init?: RequestInit) => (sent.push(new Headers(init?.headers)), new Response('ok')),
+      fetch: async (_input: RequestInfo | URL, init?: RequestInit) => {
+        sent.push(new Headers(init?.headers));
+        return new Response('ok');
+      },
       idempotency: { methods: undefined, header: undefined, key: undefined },
     } as unknown as AuthFetchOptions);
     await authFetch('https://api.test/posts', { method: 'POST', body: '{}' });

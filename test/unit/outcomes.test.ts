@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RefreshError, isRefreshError, isSessionEndedError } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
 import { setup } from '../helpers/setup.js';
+import { urlOf } from '../helpers/url-of.js';
 
 describe('refresh outcomes', () => {
   it('a rejected refresh token ends the session once; waiting requests get their original 401', async () => {
@@ -70,7 +71,7 @@ describe('refresh outcomes', () => {
     const authFetch = setup(api, {
       refreshTimeoutMs: 50,
       fetch: (input, init) =>
-        hang && String(input).endsWith('/auth/refresh')
+        hang && urlOf(input).endsWith('/auth/refresh')
           ? new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)))
           : api.fetch(input, init),
     });
@@ -103,7 +104,7 @@ describe('refresh outcomes', () => {
     ['a 204', () => new Response(null, { status: 204 }), /^Refresh failed: /, 204],
   ])('an unusable answer (%s) is a RefreshError that says why, with the status', async (_, answer, message, status) => {
     const api = fakeApi();
-    const authFetch = setup(api, { fetch: async (input, init) => (String(input).endsWith('/auth/refresh') ? answer() : api.fetch(input, init)) });
+    const authFetch = setup(api, { fetch: async (input, init) => (urlOf(input).endsWith('/auth/refresh') ? answer() : api.fetch(input, init)) });
     expect((await authFetch.ready).status).toBe('unknown');
     const error = (await authFetch.refresh().catch((e: unknown) => e)) as RefreshError;
     expect(isRefreshError(error)).toBe(true);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeApi } from '../helpers/fake-api.js';
 import { jwtFor, makeJwt } from '../../harness/jwt.js';
 import { setup, stateToken } from '../helpers/setup.js';
+import { urlOf } from '../helpers/url-of.js';
 
 describe('proactive refresh (before exp)', () => {
   it('refreshes before sending once inside the leeway window, not before', async () => {
@@ -39,7 +40,7 @@ describe('proactive refresh (before exp)', () => {
       leewayMs: 10_000,
       fetch: async (input, init) => {
         const res = await api.fetch(input, init);
-        if (!String(input).endsWith('/auth/refresh')) return res;
+        if (!urlOf(input).endsWith('/auth/refresh')) return res;
         // Issue tokens on the server's clock and say so in Date.
         const serverNow = api.clock.now + skew;
         const body = JSON.stringify({ accessToken: jwtFor(serverNow, 300) });
@@ -60,7 +61,7 @@ describe('proactive refresh (before exp)', () => {
     const authFetch = setup(api, {
       fetch: async (input, init) => {
         const res = await api.fetch(input, init);
-        if (!String(input).endsWith('/auth/refresh')) return res;
+        if (!urlOf(input).endsWith('/auth/refresh')) return res;
         const body = await res.text();
         return new Response(body, { headers: { 'content-type': 'application/json', date: new Date(api.clock.now).toUTCString() } });
       },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fakeApi } from '../helpers/fake-api.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { failAuthorized, setup, stateToken } from '../helpers/setup.js';
+import { urlOf } from '../helpers/url-of.js';
 
 describe('reactive refresh (on a 401 for our token)', () => {
   it('refreshes once and replays the request once with the new token', async () => {
@@ -52,7 +53,7 @@ describe('reactive refresh (on a 401 for our token)', () => {
     const api = fakeApi();
     const authFetch = setup(api, {
       fetch: async (input, init) =>
-        new Headers(init?.headers).get('authorization') === `Bearer ${api.state.lastIssued}` || String(input).includes('/auth/')
+        new Headers(init?.headers).get('authorization') === `Bearer ${api.state.lastIssued}` || urlOf(input).includes('/auth/')
           ? api.fetch(input, init)
           : new Response('forbidden', { status: 403 }),
       shouldRefresh: (r) => r.status === 403,
@@ -74,7 +75,7 @@ describe('reactive refresh (on a 401 for our token)', () => {
     let slowCalls = 0;
     const authFetch = setup(api, {
       fetch: async (input, init) => {
-        if (String(input).endsWith('/api/slow') && slowCalls++ === 0) {
+        if (urlOf(input).endsWith('/api/slow') && slowCalls++ === 0) {
           sent();
           await gate;
           return new Response('expired', { status: 401 });

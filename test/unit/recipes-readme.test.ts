@@ -9,7 +9,7 @@ import { createRoot } from 'react-dom/client';
 import { act } from 'react';
 import { flushSync, mount, unmount } from 'svelte';
 import { get } from 'svelte/store';
-import { createApp, nextTick } from 'vue';
+import { nextTick } from 'vue';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthFetch, type AuthFetch, type AuthFetchOptions, type SessionState } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
@@ -35,7 +35,7 @@ function server() {
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(input instanceof Request ? input.url : String(input), location.href);
     if (url.pathname !== '/auth/login') return api.fetch(url.href, init);
-    logins.push(String(init?.body));
+    logins.push(typeof init?.body === 'string' ? init.body : '');
     api.state.refresh = 'ok'; // the login set the refresh cookie
     return Response.json({ accessToken: api.issue(), expiresIn: 300 });
   });

@@ -3,6 +3,7 @@ import { LogoutError, SessionEndedError, type SessionState } from '../../src/ind
 import { fakeApi } from '../helpers/fake-api.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { setup } from '../helpers/setup.js';
+import { urlOf } from '../helpers/url-of.js';
 
 describe('start-up', () => {
   it('rehydrates through one refresh; requests made before ready wait for it', async () => {
@@ -144,8 +145,8 @@ describe('setTokens and logout', () => {
     let logoutCalls = 0;
     const authFetch = setup(api, {
       fetch: async (input, init) => {
-        if (String(input).endsWith('/auth/logout')) logoutCalls++;
-        if (String(input).endsWith('/api/slow')) {
+        if (urlOf(input).endsWith('/auth/logout')) logoutCalls++;
+        if (urlOf(input).endsWith('/api/slow')) {
           return new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
         }
         return api.fetch(input, init);
@@ -168,7 +169,7 @@ describe('setTokens and logout', () => {
   it('logout rejects with LogoutError when the server could not be told, but the tab is logged out', async () => {
     const api = fakeApi();
     const authFetch = setup(api, {
-      fetch: async (input, init) => (String(input).endsWith('/auth/logout') ? new Response(null, { status: 500 }) : api.fetch(input, init)),
+      fetch: async (input, init) => (urlOf(input).endsWith('/auth/logout') ? new Response(null, { status: 500 }) : api.fetch(input, init)),
     });
     await authFetch.ready;
     const error = await authFetch.logout().catch((e: unknown) => e);

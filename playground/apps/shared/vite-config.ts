@@ -5,7 +5,7 @@ import type { PluginOption, UserConfig } from 'vite';
  * `/api`: a running `npm run playground`. Cookies stay those of the dev server's origin; the
  * playground must allow that origin (`ALLOWED_ORIGINS`, see README).
  */
-const PLAYGROUND = process.env.PLAYGROUND_URL ?? 'http://127.0.0.1:5173';
+const PLAYGROUND = process.env.PLAYGROUND_URL ?? 'http://127.0.0.1:5180';
 
 /** One app's Vite config: built into its dist/ and served by the playground under /<name>/. */
 export function appConfig(name: string, root: string, plugin: PluginOption): UserConfig {
