@@ -22,7 +22,7 @@ describe('bounded waits in Chromium', () => {
     const timing = await tab.page.evaluate(() => {
       const at = (path: string) => performance.getEntriesByType('resource').find((e) => new URL(e.name).pathname === path) as PerformanceResourceTiming;
       // The instance is created once both modules are loaded; ready settles as the first state change is recorded.
-      const created = Math.max(at('/app.js').responseEnd, at('/lib/index.js').responseEnd);
+      const created = Math.max(at('/js/client.js').responseEnd, at('/lib/index.js').responseEnd);
       const ready = window.demo.stateChanges[0]!.t - performance.timeOrigin;
       return { beyondRefresh: ready - created - at('/auth/refresh').duration, status: window.demo.status() };
     });
