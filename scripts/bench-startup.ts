@@ -24,8 +24,8 @@ const TOKEN_TTL_SECONDS = 300;
 
 /**
  * The page: times `createAuthFetch` → `ready`, then one bare POST to the refresh endpoint (not
- * counted as a refresh call) for the round trip that `ready` had to include. `?tab=` names the
- * page in the refresh URL, so the server can count each page's refresh calls.
+ * counted as a refresh call) for the round trip that `ready` had to include. The page's `fetch`
+ * adds `?tab=` to its refresh calls, so the server can count each page's refresh calls.
  */
 const PAGE = `<!doctype html>
 <meta charset="utf-8">
@@ -35,7 +35,10 @@ import { createAuthFetch } from '/lib/index.js';
 const tab = new URLSearchParams(location.search).get('tab');
 window.startup = (async () => {
   const start = performance.now();
-  window.authFetch = createAuthFetch({ refresh: '/auth/refresh?tab=' + tab });
+  // Every tab has the same refresh URL (tabs share a session only with the same one); its fetch
+  // tags the call with the tab's name so that the server can count each tab's refresh calls.
+  const tagged = (input, init) => fetch(String(input).endsWith('/auth/refresh') ? input + '?tab=' + tab : input, init);
+  window.authFetch = createAuthFetch({ refresh: '/auth/refresh', fetch: tagged });
   const state = await window.authFetch.ready;
   const readyMs = performance.now() - start;
   const probeStart = performance.now();

@@ -51,7 +51,9 @@ function webLocks(locks: LockManager, name: string): Lock {
   const tabPrefix = `${name}:tab:`;
   const presence = tabPrefix + randomId();
   let leave = () => {};
-  const held = new Promise<void>((resolve) => (leave = resolve));
+  const held = new Promise<void>((resolve) => {
+    leave = resolve;
+  });
   // Held until close(); a page that cannot take locks (sandboxed, opaque origin) just has no presence.
   locks.request(presence, {}, () => held).catch(() => {});
   return {
@@ -59,7 +61,7 @@ function webLocks(locks: LockManager, name: string): Lock {
       const refreshLock = `${name}:refresh`;
       // First without queueing, to learn whether another tab holds it right now.
       const queue = () => locks.request(refreshLock, { signal }, () => task({ queued: true }));
-      return locks.request(refreshLock, { ifAvailable: true }, (held) => (held ? task({ queued: false }) : queue()));
+      return locks.request(refreshLock, { ifAvailable: true }, (taken) => (taken ? task({ queued: false }) : queue()));
     },
     async peers() {
       if (!locks.query) return undefined;

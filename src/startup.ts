@@ -21,8 +21,13 @@ interface Parts {
 
 /** Whether the hint cookie is absent from a page: then the server holds no session for this browser. */
 function hintSaysNoSession(name: string | undefined): boolean {
-  const cookies = globalThis.document?.cookie;
-  if (name === undefined || typeof cookies !== 'string') return false;
+  if (name === undefined || !globalThis.document) return false;
+  let cookies: string;
+  try {
+    cookies = document.cookie;
+  } catch {
+    return false; // a sandboxed page may not read cookies: no hint, so look for a session as usual
+  }
   return !cookies.split(/;\s*/).some((cookie) => cookie.startsWith(`${name}=`) && cookie.length > name.length + 1);
 }
 

@@ -2,7 +2,7 @@
  * `sessionHint`: a readable cookie the server sets beside the refresh cookie. Without it at start-up
  * there is no session to find, so `ready` settles anonymous without a request.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createAuthFetch } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
 import { scriptedRefresh } from '../helpers/refresh-answers.js';
@@ -33,6 +33,19 @@ describe('session hint cookie', () => {
     const { authFetch, script } = withHint();
     expect(await authFetch.ready).toEqual({ status: 'anonymous' });
     expect(script.calls).toEqual([]);
+  });
+
+  it('a page that may not read its cookies (sandboxed) has no hint: start-up looks for a session as usual', async () => {
+    const denied = vi.spyOn(document, 'cookie', 'get').mockImplementation(() => {
+      throw new DOMException('Access is denied for this document.', 'SecurityError');
+    });
+    try {
+      const { authFetch, script } = withHint();
+      expect((await authFetch.ready).status).toBe('authenticated');
+      expect(script.calls.length).toBe(1);
+    } finally {
+      denied.mockRestore();
+    }
   });
 
   it('with the hint cookie set, the start-up refresh goes out', async () => {
