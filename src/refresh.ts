@@ -136,6 +136,8 @@ export function createRefresher({ config, session, observable, channel, lock, ca
         stopListening(); // from here on this tab decides, and its own token is no offer
         return inTurn(era, replaces, reason, turn);
       };
+      // Disposed already (start-up first asked for after dispose()): nothing to wait for.
+      if (closing.signal.aborted) return close();
       lock.run(ourTurn, stop.signal).then(finish, (cause: unknown) => {
         // An abort is ours (settled already); anything else is the lock manager (e.g. a sandboxed page).
         if (!stop.signal.aborted) finish({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) });

@@ -60,3 +60,13 @@ describe('outside a page', () => {
     expect(t.getState().status).toBe('authenticated');
   });
 });
+
+describe('disposed before it started', () => {
+  it('reading ready after dispose() settles at once and sends nothing (no refresh left waiting on its timer)', async () => {
+    const { t, urls } = quietTab();
+    t.dispose();
+    const settled = await Promise.race([t.ready.then((state) => state.status), sleep(1_000).then(() => 'still waiting')]);
+    expect(settled).toBe('unknown');
+    expect(urls).toEqual([]);
+  });
+});
