@@ -5,7 +5,7 @@ import { createClock } from './clock.js';
 import { SessionEndedError } from './errors.js';
 import { createLock } from './lock.js';
 import { createMisconfigurationReport } from './misconfiguration.js';
-import { createObservable, type AuthEvent, type SessionState } from './observable.js';
+import { createObservable } from './observable.js';
 import { normalizeOptions, type AuthFetchOptions } from './options.js';
 import { createOrigins } from './origins.js';
 import { createPipeline } from './pipeline.js';
@@ -15,32 +15,9 @@ import { createSession } from './session.js';
 import { createStartup } from './startup.js';
 import { joinTabs } from './tabs.js';
 import type { Token } from './token.js';
+import type { AuthFetch } from './types.js';
 import { onReturn } from './visibility.js';
 import { within } from './wait.js';
-
-export interface AuthFetch {
-  /** `fetch`, with the access token attached to trusted origins, refreshed and replayed as needed. */
-  (input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
-  /**
-   * POSTs a login (`init` as for fetch: body, headers…) with the configured `credentials`, checks the
-   * answer, starts the session in every tab and resolves to the parsed body. Rejects with `LoginError`.
-   */
-  login(url: string | URL, init?: RequestInit): Promise<unknown>;
-  /** Starts a session with the token your own login call returned (the refresh token is the server's cookie). */
-  setTokens(tokens: Tokens): void;
-  /** Forces a refresh (joining one already running, here or in another tab); resolves to the new access token. */
-  refresh(): Promise<string>;
-  /** Ends the session in every tab at once, aborts pending requests, then tells the server. */
-  logout(): Promise<void>;
-  /** Settles with the state once start-up knows it (from another tab, or one refresh). Never rejects. Outside a page, reading it starts start-up. */
-  readonly ready: Promise<SessionState>;
-  getState(): SessionState;
-  /** Svelte-store contract: `fn` gets the state now and on every change. */
-  subscribe(fn: (state: SessionState) => void): () => void;
-  on(fn: (event: AuthEvent) => void): () => void;
-  /** Closes the tab channel, releases its locks, timers and listeners, aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
-  dispose(): void;
-}
 
 export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const config = normalizeOptions(options);

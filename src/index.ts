@@ -1,4 +1,5 @@
-export { createAuthFetch, type AuthFetch } from './create-auth-fetch.js';
+export { createAuthFetch } from './create-auth-fetch.js';
+export type { AuthFetch } from './types.js';
 export type { Tokens } from './auth-calls.js';
 export type { AuthFetchOptions, IdempotencyOptions, RefreshResult } from './options.js';
 export type { AuthEvent, Refusal, RefreshReason, SessionState } from './observable.js';

@@ -4,7 +4,7 @@
  * so it works with whichever ky 1.x instance the app already has (`ky.create()` or `.extend()`).
  */
 import type { BeforeRequestHook, BeforeRetryHook, Options } from 'ky';
-import type { AuthFetch } from './create-auth-fetch.js';
+import type { AuthFetch } from './types.js';
 import type { IdempotencyOptions } from './options.js';
 
 export interface AuthKyOptions extends Options {
