@@ -68,6 +68,7 @@ describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
     await first.page.locator('input[name="password"]').fill('builder');
     await first.page.getByRole('button', { name: 'Log in' }).click();
     await statusIs(first.page, 'authenticated');
+    expect(await byTestId(first.page, 'user').textContent()).toBe('bob'); // the token's `sub`, from the state's claims
     expect(served(s.stats, 'POST /auth/login')).toBe(2);
     const startupRefreshes = served(s.stats, REFRESH); // the page's start-up before the login (no cookie yet)
 
