@@ -17,6 +17,7 @@ import {
   useBrowserSuite,
   type Server,
 } from '../helpers/browser-suite';
+import { sleep } from '../helpers/wait.js';
 
 const { server, context, loggedInTabs } = useBrowserSuite();
 
@@ -36,7 +37,7 @@ async function tabsWaitingForHeldRefresh(s: Server, perTab: number, before?: (ct
   const batches = await Promise.all(tabs.map(({ page }) => page.evaluate((n) => window.demo.start(n, '/api/me'), perTab)));
   await everyTabRefreshing(tabs);
   await held.reached(1);
-  await new Promise((r) => setTimeout(r, 200)); // room for a second call, if single-flight were broken
+  await sleep(200); // room for a second call, if single-flight were broken
   expect(held.calls()).toBe(1);
   const results = (tab: Tab) => tab.page.evaluate((b) => window.demo.waitBatch(b), batches[tabs.indexOf(tab)]!);
   return { ctx, tabs, held, results };

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import ky from 'ky';
 import { createAuthFetch, isRefreshError, type AuthFetch } from '../../src/index.js';
 import { startApiServer, type ApiServer } from '../../harness/api-server.js';
+import { sleep } from '../helpers/wait.js';
 
 let api: ApiServer;
 let foreign: ApiServer;
@@ -36,7 +37,7 @@ describe('against a real node:http server', () => {
     const authFetch = await client({ leewayMs: 0 });
     api.ttl = 300;
     api.refreshCalls = 0;
-    await new Promise((r) => setTimeout(r, 1100)); // let the 1 s token expire for real
+    await sleep(1100); // let the 1 s token expire for real
     api.refreshDelayMs = 50;
     const responses = await Promise.all(Array.from({ length: 1000 }, () => authFetch(`${api.url}/api/me`)));
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1000);
@@ -115,7 +116,7 @@ describe('against a real node:http server', () => {
     expect(isRefreshError(error)).toBe(true);
     expect(authFetch.getState().status).toBe('authenticated');
     api.mode = 'ok';
-    await new Promise((r) => setTimeout(r, 1_050)); // the cooldown after a failed refresh
+    await sleep(1_050); // the cooldown after a failed refresh
     expect((await authFetch(`${api.url}/api/me`)).status).toBe(200);
   });
 

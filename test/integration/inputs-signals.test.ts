@@ -1,6 +1,7 @@
 /** The caller's abort signal, as Node's fetch treats it: shared by many requests, or detached with `null`. */
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAuthFetch } from '../../src/index.js';
+import { sleep } from '../helpers/wait.js';
 
 const API = 'https://api.test';
 const warnings: string[] = [];
@@ -35,7 +36,7 @@ describe('the caller’s signal', () => {
     await authFetch.ready;
     const caller = new AbortController();
     const requests = Array.from({ length: 50 }, () => authFetch(`${API}/me`, { signal: caller.signal }).catch((e: unknown) => e));
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     caller.abort(new Error('user left the page'));
     const outcomes = await Promise.all(requests);
     expect(outcomes.map((e) => (e as Error).message)).toEqual(Array(50).fill('user left the page'));

@@ -10,6 +10,7 @@ import { SessionEndedError, createAuthFetch, type AuthFetch } from '../../src/in
 import { withAuth } from '../../src/ky.js';
 import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { makeJwt } from '../../harness/jwt.js';
+import { sleep } from '../helpers/wait.js';
 
 /** A server that answers the next statuses in `script` (then 200), recording each request's headers. */
 async function startScripted() {
@@ -76,7 +77,7 @@ describe.each(variants)('%s', (_, make) => {
     api.ttl = 1;
     const authFetch = await client({ leewayMs: 0 });
     api.ttl = 300;
-    await new Promise((r) => setTimeout(r, 1100)); // let the 1 s token expire for real
+    await sleep(1100); // let the 1 s token expire for real
     const $ = make(authFetch, { prefixUrl: api.url });
     const results = await Promise.all([1, 2, 3].map(() => $.get('api/me').json()));
     expect(results).toEqual(Array(3).fill(expect.objectContaining({ ok: true })));
@@ -170,7 +171,7 @@ describe('withAuth adds what plain ky.create({ fetch }) lacks', () => {
       api.refreshDelayMs = 1000;
       api.received = [];
       const request = $.get('api/me').catch((e: unknown) => e);
-      while (api.refreshCalls === 0) await new Promise((r) => setTimeout(r, 5)); // waiting on the refresh
+      while (api.refreshCalls === 0) await sleep(5); // waiting on the refresh
       await authFetch.logout();
       const error = await request;
       return { error, sent: api.received.map((r) => (r.authorization ? 'token' : 'none')) };

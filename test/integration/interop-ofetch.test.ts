@@ -6,6 +6,7 @@ import { FetchError, createFetch, ofetch } from 'ofetch';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetch } from '../../src/index.js';
 import { startApiServer, type ApiServer } from '../../harness/api-server.js';
+import { sleep } from '../helpers/wait.js';
 
 let api: ApiServer;
 const made: AuthFetch[] = [];
@@ -85,7 +86,7 @@ it("aborting (ofetch's timeout or signal) while auth-fetch waits for a refresh r
   revokeCurrent();
   const controller = new AbortController();
   const request = $('/api/me', { signal: controller.signal }).catch((e: unknown) => e);
-  while (api.refreshCalls === 0) await new Promise((r) => setTimeout(r, 5)); // the refresh is on the wire
+  while (api.refreshCalls === 0) await sleep(5); // the refresh is on the wire
   controller.abort();
   expect(await request).toBeInstanceOf(FetchError);
   expect(refreshed).toBe(false);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../playground/store/memory-store';
 import { storeContract } from '../helpers/server-store-contract';
+import { sleep } from '../helpers/wait.js';
 
 storeContract('memory', async (limits) => createMemoryStore(limits ? { limits } : {}));
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('memory store: what it holds', () => {
   it('drops the sealed successor when the grace window ends, without another call', async () => {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, isRefreshError, isSessionEndedError, type AuthFetchOptions } from '../../src/index.js';
 import { jwtFor } from '../../harness/jwt.js';
+import { sleep } from '../helpers/wait.js';
 
 const API = 'https://api.test';
 
@@ -20,7 +21,7 @@ function manualFetch() {
     for (let i = 0; i < 100; i++) {
       const call = calls.find((c) => c.url.endsWith(path));
       if (call) return calls.splice(calls.indexOf(call), 1)[0]!;
-      await new Promise((r) => setTimeout(r, 1));
+      await sleep(1);
     }
     throw new Error(`no call to ${path}`);
   };
@@ -62,14 +63,14 @@ describe('eras', () => {
     while (!settled) {
       const retry = await api.next('/auth/refresh').catch(() => undefined);
       retry?.answer(new Response(null, { status: 503 }));
-      await new Promise((r) => setTimeout(r, 1));
+      await sleep(1);
     }
     expect((await ready).status).toBe('unknown');
     api.calls.length = 0; // an attempt cut off by the timeout (this fake fetch ignores its signal)
     // During the cooldown after the failure a request that needs a token fails at once, sending nothing.
     expect(isRefreshError(await authFetch(`${API}/public`).catch((e: unknown) => e))).toBe(true);
     expect(api.calls.map((c) => c.url)).toEqual([]);
-    await new Promise((r) => setTimeout(r, 1_050));
+    await sleep(1_050);
     const request = authFetch(`${API}/public`);
     (await api.next('/auth/refresh')).answer(new Response(null, { status: 401 }));
     const call = await api.next('/public');
@@ -114,7 +115,7 @@ describe('eras', () => {
     queueMicrotask(() => void authFetch.logout().catch(() => {}));
     const outcome = await request.then((r) => r.status, (e: unknown) => (isSessionEndedError(e) ? 'ended' : e));
     expect([401, 'ended']).toContain(outcome);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
     expect(api.calls.filter((c) => c.url.endsWith('/auth/refresh'))).toHaveLength(0);
     expect(authFetch.getState().status).toBe('anonymous');
     authFetch.dispose();
@@ -161,7 +162,7 @@ describe('eras', () => {
     await loggedOut;
     refresh.answer(json({ accessToken: jwtFor(Date.now(), 300) }));
     expect(isSessionEndedError(await refreshing)).toBe(true);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     expect(events).toEqual(['refresh:start', 'session:end']);
     expect(authFetch.getState().status).toBe('anonymous');
     authFetch.dispose();

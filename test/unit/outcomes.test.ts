@@ -3,6 +3,7 @@ import { RefreshError, isRefreshError, isSessionEndedError } from '../../src/ind
 import { fakeApi } from '../helpers/fake-api.js';
 import { setup } from '../helpers/setup.js';
 import { urlOf } from '../helpers/url-of.js';
+import { sleep } from '../helpers/wait.js';
 
 describe('refresh outcomes', () => {
   it('a rejected refresh token ends the session once; waiting requests get their original 401', async () => {
@@ -36,7 +37,7 @@ describe('refresh outcomes', () => {
     expect(authFetch.getState().status).toBe('authenticated');
     // The next request after the cooldown tries again, and succeeds once the network is back.
     api.state.refresh = 'ok';
-    await new Promise((r) => setTimeout(r, 1_050)); // the cooldown after a failed refresh
+    await sleep(1_050); // the cooldown after a failed refresh
     expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
   });
 

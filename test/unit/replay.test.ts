@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fakeApi } from '../helpers/fake-api.js';
 import { failAuthorized, setup } from '../helpers/setup.js';
+import { sleep } from '../helpers/wait.js';
 
 const keyed = (api: ReturnType<typeof fakeApi>) => api.state.requests.filter((r) => r.url.endsWith('/api/posts'));
 
@@ -41,7 +42,7 @@ describe('bodies and idempotency keys', () => {
     expect(res.status).toBe(401);
     expect(keyed(api)).toHaveLength(0); // the 401 came from the wrapper: the API never ran it
     // It still refreshed, so the next request finds a fresh token.
-    await new Promise((r) => setTimeout(r, 0));
+    await sleep(0);
     expect(api.state.refreshCalls).toBe(2);
   });
 
@@ -116,7 +117,7 @@ describe('bodies and idempotency keys', () => {
     api.clock.now += 61_000; // expired: the request waits for a refresh
     const controller = new AbortController();
     const pending = authFetch(`${api.origin}/api/me`, { signal: controller.signal }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 10));
+    await sleep(10);
     controller.abort(new Error('user gave up'));
     let refreshDone = false;
     authFetch.on((e) => e.type === 'refresh:success' && (refreshDone = true));

@@ -4,6 +4,7 @@ import { fakeApi } from '../helpers/fake-api.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { setup } from '../helpers/setup.js';
 import { urlOf } from '../helpers/url-of.js';
+import { sleep } from '../helpers/wait.js';
 
 describe('start-up', () => {
   it('rehydrates through one refresh; requests made before ready wait for it', async () => {
@@ -32,7 +33,7 @@ describe('start-up', () => {
     const authFetch = setup(api, { refreshTimeoutMs: 160 }); // its retries come within a few ms
     expect((await authFetch.ready).status).toBe('unknown');
     api.state.refresh = 'ok';
-    await new Promise((r) => setTimeout(r, 1_050)); // the cooldown after a failed refresh
+    await sleep(1_050); // the cooldown after a failed refresh
     expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
     expect(authFetch.getState().status).toBe('authenticated');
   });
@@ -64,7 +65,7 @@ describe('state and subscribe', () => {
     });
     authFetch.subscribe((s) => seen.push(s.status));
     await authFetch.ready;
-    await new Promise((r) => setTimeout(r, 0));
+    await sleep(0);
     process.off('uncaughtException', onError);
     expect(seen).toEqual(['unknown', 'authenticated']);
   });
@@ -78,7 +79,7 @@ describe('subscribe and on: bad listeners', () => {
     process.on('uncaughtException', onError);
     try {
       await run();
-      await new Promise((r) => setTimeout(r, 0));
+      await sleep(0);
     } finally {
       process.off('uncaughtException', onError);
     }
@@ -156,7 +157,7 @@ describe('setTokens and logout', () => {
     const events: string[] = [];
     authFetch.on((e) => events.push(e.type));
     const pending = Array.from({ length: 10 }, () => authFetch(`${api.origin}/api/slow`).catch((e: unknown) => e));
-    await new Promise((r) => setTimeout(r, 0));
+    await sleep(0);
     const done = authFetch.logout();
     expect(authFetch.getState().status).toBe('anonymous');
     const results = await Promise.all(pending);
@@ -184,11 +185,11 @@ describe('setTokens and logout', () => {
     await authFetch.ready;
     api.clock.now += 61_000;
     const pending = authFetch(`${api.origin}/api/me`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 5));
+    await sleep(5);
     await authFetch.logout();
     const error = await pending;
     expect(error).toBeInstanceOf(SessionEndedError);
-    await new Promise((r) => setTimeout(r, 60));
+    await sleep(60);
     expect(authFetch.getState().status).toBe('anonymous'); // the late refresh answer is not adopted
   });
 });
