@@ -52,7 +52,10 @@ export function createStartup({ session, observable, channel, lock, refresher, p
 
   return {
     /** Starts start-up the first time; every call returns the same promise. */
-    ready: (): Promise<SessionState> => (ready ??= run()),
+    ready(): Promise<SessionState> {
+      ready ??= run();
+      return ready;
+    },
     /** Whether start-up has settled (requests no longer wait for it). */
     settled: () => done,
   };
