@@ -40,6 +40,20 @@ describe('adopting a peer’s token', () => {
     expect(tokenOf(a)).toBe(before.accessToken);
   });
 
+  it('after a session end, a token obtained in the same millisecond is ignored; one obtained a millisecond later is taken', async () => {
+    const endedAt = Date.now();
+    const a = tabs.tab({ now: () => endedAt });
+    await a.ready;
+    await a.logout();
+    tabs.post({ t: 'token', token: rawToken(jwtFor(endedAt, 300), endedAt) });
+    await sleep(DELIVERY_MS);
+    expect(a.getState().status).toBe('anonymous');
+    const after = rawToken(jwtFor(endedAt, 300), endedAt + 1);
+    tabs.post({ t: 'token', token: after });
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(after.accessToken);
+  });
+
   it.each([
     ['a token that is no bearer token', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), accessToken: 'two\nlines' }],
     ['a non-finite exp', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), exp: Infinity }],

@@ -167,6 +167,32 @@ describe('eras', () => {
     authFetch.dispose();
   });
 
+  it('a refresh running across a logout and another user’s login is not adopted: the new user’s token stays', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    await startWithoutSession(api, authFetch);
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300, { sub: 'alice' }) });
+    const refreshing = authFetch.refresh().catch((e: unknown) => e);
+    const refresh = await api.next('/auth/refresh');
+    const loggedOut = authFetch.logout();
+    (await api.next('/auth/logout')).answer(new Response(null, { status: 204 }));
+    await loggedOut;
+    const bob = jwtFor(Date.now(), 300, { sub: 'bob' });
+    authFetch.setTokens({ accessToken: bob });
+    // Alice's refresh answers last, with a newer token than bob's.
+    refresh.answer(json({ accessToken: jwtFor(Date.now() + 5_000, 300, { sub: 'alice' }) }));
+    expect(isSessionEndedError(await refreshing)).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(authFetch.getState()).toMatchObject({ status: 'authenticated', accessToken: bob, claims: { sub: 'bob' } });
+    // Bob's own refresh is a new one, not alice's that was under way.
+    const bobs = authFetch.refresh();
+    const next = await api.next('/auth/refresh');
+    const renewed = jwtFor(Date.now() + 10_000, 300, { sub: 'bob' });
+    next.answer(json({ accessToken: renewed }));
+    expect(await bobs).toBe(renewed);
+    authFetch.dispose();
+  });
+
   it('a 401 from another origin that a trusted one redirected to is returned as is', async () => {
     let refreshes = 0;
     const authFetch = make(async (input) => {
