@@ -123,3 +123,40 @@ describe('a login in one tab', () => {
     expect(api.refreshCalls).toBe(calls);
   });
 });
+
+describe('answering and reporting', () => {
+  it('a tab without a token answers a query all the same, without a token', async () => {
+    tabs.api().mode = 'reject';
+    const a = tabs.tab();
+    expect((await a.ready).status).toBe('anonymous');
+    const seen = tabs.listen();
+    tabs.post({ t: 'query', id: 'q1' });
+    await sleep(DELIVERY_MS);
+    expect(seen).toEqual([{ t: 'answer', id: 'q1', from: expect.any(String), scope: tabs.scopeOf() }]);
+  });
+
+  it('every message from a peer is reported as a tab:message event of its kind', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    const events: unknown[] = [];
+    a.on((e) => events.push(e));
+    tabs.post({ t: 'outage', until: Date.now() });
+    tabs.post({ t: 'bye' });
+    await sleep(DELIVERY_MS);
+    expect(events).toEqual([{ type: 'tab:message', kind: 'outage' }, { type: 'tab:message', kind: 'bye' }]);
+  });
+
+  it('a login message with the token this tab already holds is no new token: a cooldown goes on', async () => {
+    const api = tabs.api();
+    const a = tabs.tab({ refreshTimeoutMs: 320 });
+    await a.ready;
+    api.revoked.add(api.lastToken);
+    api.mode = 'fail';
+    expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh failed/);
+    tabs.post({ t: 'login', token: rawToken(tokenOf(a)!) });
+    await sleep(DELIVERY_MS);
+    const calls = api.refreshCalls;
+    expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh not tried/);
+    expect(api.refreshCalls).toBe(calls);
+  });
+});
