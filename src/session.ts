@@ -80,7 +80,8 @@ export function createSession(clock: Clock, leewayMs: number, observable: Observ
     },
     /** The clock learnt a new skew: the state's `expiresAt` (this device's clock) follows it. */
     clockMoved(): void {
-      if (token && authenticated()) publish(token);
+      // A token is held exactly while the state is `authenticated` (hold and end set both together).
+      if (token) publish(token);
     },
     /** A controller for one request or wait, aborted with `SessionEndedError` if the session ends first. */
     enlist(): AbortController {

@@ -51,12 +51,17 @@ describe('an outage across tabs', () => {
     tabs.withLocks();
     const { api, a, b, me } = await twoTabsInAnOutage();
     api.refreshDelayMs = 40; // a's attempts hold the lock while b queues
+    const errorsOfB: unknown[] = [];
+    b.on((e) => {
+      if (e.type === 'refresh:error') errorsOfB.push(e.error);
+    });
     const first = me(a);
     await until(() => api.refreshCalls > 1, 'a’s refresh');
     const second = me(b);
     const [errorA, errorB] = await Promise.all([first, second]);
     expect(isRefreshError(errorA) && isRefreshError(errorB)).toBe(true);
     expect((errorB as RefreshError).message).toMatch(/^Refresh not tried/);
+    expect(errorsOfB).toEqual([errorB]); // b's refresh began before the outage: it reports its end
     const calls = api.refreshCalls;
     expect(calls).toBeLessThanOrEqual(1 + 4); // b's start-up took a's token; a's one refresh with its retries
   });

@@ -40,6 +40,20 @@ describe('adopting a peer’s token', () => {
     expect(tokenOf(a)).toBe(before.accessToken);
   });
 
+  it('after a session end, a token obtained in the same millisecond is ignored; one obtained a millisecond later is taken', async () => {
+    const endedAt = Date.now();
+    const a = tabs.tab({ now: () => endedAt });
+    await a.ready;
+    await a.logout();
+    tabs.post({ t: 'token', token: rawToken(jwtFor(endedAt, 300), endedAt) });
+    await sleep(DELIVERY_MS);
+    expect(a.getState().status).toBe('anonymous');
+    const after = rawToken(jwtFor(endedAt, 300), endedAt + 1);
+    tabs.post({ t: 'token', token: after });
+    await sleep(DELIVERY_MS);
+    expect(tokenOf(a)).toBe(after.accessToken);
+  });
+
   it.each([
     ['a token that is no bearer token', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), accessToken: 'two\nlines' }],
     ['a non-finite exp', { ...rawToken(jwtFor(Date.now() + 60_000, 300)), exp: Infinity }],
@@ -106,6 +120,43 @@ describe('a login in one tab', () => {
     expect(await a.login(`${api.url}/auth/login`, { body: '{}' })).toEqual({ accessToken: login, user: 'alice' });
     await sleep(DELIVERY_MS);
     expect(b.getState()).toMatchObject({ status: 'authenticated', accessToken: login, claims: { sub: 'alice' } });
+    expect(api.refreshCalls).toBe(calls);
+  });
+});
+
+describe('answering and reporting', () => {
+  it('a tab without a token answers a query all the same, without a token', async () => {
+    tabs.api().mode = 'reject';
+    const a = tabs.tab();
+    expect((await a.ready).status).toBe('anonymous');
+    const seen = tabs.listen();
+    tabs.post({ t: 'query', id: 'q1' });
+    await sleep(DELIVERY_MS);
+    expect(seen).toEqual([{ t: 'answer', id: 'q1', from: expect.any(String), scope: tabs.scopeOf() }]);
+  });
+
+  it('every message from a peer is reported as a tab:message event of its kind', async () => {
+    const a = tabs.tab();
+    await a.ready;
+    const events: unknown[] = [];
+    a.on((e) => events.push(e));
+    tabs.post({ t: 'outage', until: Date.now() });
+    tabs.post({ t: 'bye' });
+    await sleep(DELIVERY_MS);
+    expect(events).toEqual([{ type: 'tab:message', kind: 'outage' }, { type: 'tab:message', kind: 'bye' }]);
+  });
+
+  it('a login message with the token this tab already holds is no new token: a cooldown goes on', async () => {
+    const api = tabs.api();
+    const a = tabs.tab({ refreshTimeoutMs: 320 });
+    await a.ready;
+    api.revoked.add(api.lastToken);
+    api.mode = 'fail';
+    expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh failed/);
+    tabs.post({ t: 'login', token: rawToken(tokenOf(a)!) });
+    await sleep(DELIVERY_MS);
+    const calls = api.refreshCalls;
+    expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh not tried/);
     expect(api.refreshCalls).toBe(calls);
   });
 });

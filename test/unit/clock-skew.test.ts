@@ -65,6 +65,17 @@ describe('clock skew learnt from Date headers', () => {
     authFetch.dispose();
   });
 
+  it('a Date learnt while anonymous moves the clock and the request still answers', async () => {
+    const { authFetch, sent } = deviceWithClockOff(-HOUR);
+    expect((await authFetch.ready).status).toBe('anonymous');
+    // No token to show the new expiry of: the state stays as it is.
+    const response = await authFetch(`${API}/public`);
+    expect(await response.text()).toBe('ok');
+    expect(sent.at(-1)!.authorization).toBeNull();
+    expect(authFetch.getState()).toEqual({ status: 'anonymous', refused: { status: 401, code: undefined } });
+    authFetch.dispose();
+  });
+
   it('an untrusted origin’s Date teaches nothing', async () => {
     const { authFetch, refreshCount } = deviceWithClockOff(-HOUR);
     await authFetch.ready;

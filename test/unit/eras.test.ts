@@ -168,6 +168,70 @@ describe('eras', () => {
     authFetch.dispose();
   });
 
+  it('a refresh running across a logout and another user’s login is not adopted: the new user’s token stays', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    await startWithoutSession(api, authFetch);
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300, { sub: 'alice' }) });
+    const refreshing = authFetch.refresh().catch((e: unknown) => e);
+    const refresh = await api.next('/auth/refresh');
+    const loggedOut = authFetch.logout();
+    (await api.next('/auth/logout')).answer(new Response(null, { status: 204 }));
+    await loggedOut;
+    const bob = jwtFor(Date.now(), 300, { sub: 'bob' });
+    authFetch.setTokens({ accessToken: bob });
+    // Alice's refresh answers last, with a newer token than bob's.
+    refresh.answer(json({ accessToken: jwtFor(Date.now() + 5_000, 300, { sub: 'alice' }) }));
+    expect(isSessionEndedError(await refreshing)).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(authFetch.getState()).toMatchObject({ status: 'authenticated', accessToken: bob, claims: { sub: 'bob' } });
+    // Bob's own refresh is a new one, not alice's that was under way.
+    const bobs = authFetch.refresh();
+    const next = await api.next('/auth/refresh');
+    const renewed = jwtFor(Date.now() + 10_000, 300, { sub: 'bob' });
+    next.answer(json({ accessToken: renewed }));
+    expect(await bobs).toBe(renewed);
+    authFetch.dispose();
+  });
+
+  it('a refresh of an older era that settles late leaves the new era’s refresh in place: later callers join it', async () => {
+    const api = manualFetch();
+    const authFetch = make(api.fetch);
+    await startWithoutSession(api, authFetch);
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300, { sub: 'alice' }) });
+    const alices = authFetch.refresh().catch((e: unknown) => e);
+    const old = await api.next('/auth/refresh');
+    const loggedOut = authFetch.logout();
+    (await api.next('/auth/logout')).answer(new Response(null, { status: 204 }));
+    await loggedOut;
+    authFetch.setTokens({ accessToken: jwtFor(Date.now(), 300, { sub: 'bob' }) });
+    const first = authFetch.refresh();
+    const bobs = await api.next('/auth/refresh');
+    old.answer(json({ accessToken: jwtFor(Date.now(), 300, { sub: 'alice' }) }));
+    expect(isSessionEndedError(await alices)).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    const second = authFetch.refresh();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(api.calls.filter((c) => c.url.endsWith('/auth/refresh'))).toHaveLength(0); // the second joined the first
+    const renewed = jwtFor(Date.now() + 10_000, 300, { sub: 'bob' });
+    bobs.answer(json({ accessToken: renewed }));
+    expect(await Promise.all([first, second])).toEqual([renewed, renewed]);
+    authFetch.dispose();
+  });
+
+  it('dispose() aborts the refresh call under way', async () => {
+    const signals: AbortSignal[] = [];
+    const authFetch = make((_, init) => {
+      if (init?.signal) signals.push(init.signal);
+      return new Promise<Response>(() => {});
+    });
+    void authFetch.ready;
+    await new Promise((r) => setTimeout(r, 10));
+    expect(signals.map((s) => s.aborted)).toEqual([false]);
+    authFetch.dispose();
+    expect(signals.map((s) => s.aborted)).toEqual([true]);
+  });
+
   it('a 401 from another origin that a trusted one redirected to is returned as is', async () => {
     let refreshes = 0;
     const authFetch = make(async (input) => {

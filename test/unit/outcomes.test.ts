@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RefreshError, isRefreshError, isSessionEndedError } from '../../src/index.js';
+import { RefreshError, isRefreshError, isSessionEndedError, type AuthEvent } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
 import { setup } from '../helpers/setup.js';
 import { urlOf } from '../helpers/url-of.js';
@@ -22,6 +22,23 @@ describe('refresh outcomes', () => {
     // No further refresh is tried until a new login.
     await authFetch(`${api.origin}/api/me`);
     expect(api.state.refreshCalls).toBe(2);
+  });
+
+  it('a tab’s own refresh reports refresh:success from the network, with the expiry the state shows', async () => {
+    const api = fakeApi({ ttl: 60 });
+    const authFetch = setup(api);
+    const successes: AuthEvent[] = [];
+    authFetch.on((e) => {
+      if (e.type === 'refresh:success') successes.push(e);
+    });
+    await authFetch.ready;
+    api.clock.now += 61_000;
+    expect((await authFetch(`${api.origin}/api/me`)).status).toBe(200);
+    const { expiresAt } = authFetch.getState() as { expiresAt: number };
+    expect(successes).toEqual([
+      { type: 'refresh:success', source: 'network', expiresAt: expect.any(Number) },
+      { type: 'refresh:success', source: 'network', expiresAt },
+    ]);
   });
 
   it('a network failure during refresh keeps the session and rejects waiting requests with RefreshError', async () => {

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { LogoutError, SessionEndedError, type SessionState } from '../../src/index.js';
+import { LogoutError, SessionEndedError, isSessionEndedError, type AuthEvent, type SessionState } from '../../src/index.js';
 import { fakeApi } from '../helpers/fake-api.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { setup } from '../helpers/setup.js';
 import { urlOf } from '../helpers/url-of.js';
+import { json, manualFetch } from '../helpers/manual-fetch.js';
 import { sleep } from '../helpers/wait.js';
 
 describe('start-up', () => {
@@ -191,5 +192,52 @@ describe('setTokens and logout', () => {
     expect(error).toBeInstanceOf(SessionEndedError);
     await sleep(60);
     expect(authFetch.getState().status).toBe('anonymous'); // the late refresh answer is not adopted
+  });
+});
+
+describe('a session end where there was no session', () => {
+  it('a refusal at start-up and a logout while anonymous end no session: no session:end event', async () => {
+    const api = fakeApi({ refresh: 'reject' });
+    const authFetch = setup(api);
+    // In a page (happy-dom) start-up has begun: its refresh:start came before this listener.
+    const events: AuthEvent['type'][] = [];
+    authFetch.on((e) => events.push(e.type));
+    expect((await authFetch.ready).status).toBe('anonymous');
+    await authFetch.logout();
+    expect(events).toEqual([]);
+  });
+
+  it('a logout during start-up ends the requests waiting for it with SessionEndedError, before the refresh answers', async () => {
+    const api = fakeApi();
+    const manual = manualFetch();
+    const authFetch = setup(api, { fetch: manual.fetch });
+    const request = authFetch(`${api.origin}/api/me`).catch((e: unknown) => e);
+    const startup = await manual.next('/auth/refresh');
+    const loggedOut = authFetch.logout();
+    (await manual.next('/auth/logout')).answer(new Response(null, { status: 204 }));
+    await loggedOut;
+    const error = await Promise.race([request, sleep(100).then(() => 'still waiting')]);
+    expect(isSessionEndedError(error) && error.reason).toBe('logout');
+    startup.answer(json({ accessToken: jwtFor(api.clock.now, 300) }));
+    await sleep(10);
+    expect(manual.unanswered()).toEqual([]); // the request never went out
+    expect(authFetch.getState().status).toBe('anonymous');
+  });
+
+  it('a response already returned is not cut off by a later logout (its body may still be streaming)', async () => {
+    const api = fakeApi();
+    const signals: AbortSignal[] = [];
+    const authFetch = setup(api, {
+      fetch: (input, init) => {
+        if (urlOf(input).endsWith('/api/me') && init?.signal) signals.push(init.signal);
+        return api.fetch(input, init);
+      },
+    });
+    await authFetch.ready;
+    const response = await authFetch(`${api.origin}/api/me`);
+    await authFetch.logout();
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(false);
+    expect(await response.json()).toEqual({ ok: true, body: '' });
   });
 });
