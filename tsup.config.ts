@@ -9,6 +9,6 @@ export default defineConfig({
   target: 'es2022',
   platform: 'neutral',
   sourcemap: false,
-  // Peers: `auth-fetch/ky` imports ky for types only, `auth-fetch/vue` imports vue; never bundled.
+  // Peers: `auth-fetch-tabs/ky` imports ky for types only, `auth-fetch-tabs/vue` imports vue; never bundled.
   external: ['ky', 'vue'],
 });

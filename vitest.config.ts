@@ -6,15 +6,15 @@ import { readmeRecipes } from './test/helpers/readme-recipes.js';
 
 /**
  * The real Vue and Svelte compilers for `.vue` and `.svelte` files (README's component recipes
- * among them), and `auth-fetch` as an app imports it, mapped to the source under test (the example
+ * among them), and `auth-fetch-tabs` as an app imports it, mapped to the source under test (the example
  * apps and check:package test the built package through `exports`).
  */
 const frameworks = {
   plugins: [readmeRecipes(), vue(), svelte({ configFile: false })],
   resolve: {
     alias: [
-      { find: /^auth-fetch\/vue$/, replacement: fileURLToPath(new URL('./src/vue.ts', import.meta.url)) },
-      { find: /^auth-fetch$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+      { find: /^auth-fetch-tabs\/vue$/, replacement: fileURLToPath(new URL('./src/vue.ts', import.meta.url)) },
+      { find: /^auth-fetch-tabs$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],
   },
 };

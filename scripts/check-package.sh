@@ -9,7 +9,7 @@ npm run --silent build
 # --strict: warnings (e.g. a `types` condition after `default`) fail too.
 npx publint --strict
 # Default profile "strict" includes node10: `typesVersions` in package.json is what makes
-# `auth-fetch/ky` and `auth-fetch/vue` resolve there (node10 ignores `exports`).
+# `auth-fetch-tabs/ky` and `auth-fetch-tabs/vue` resolve there (node10 ignores `exports`).
 npx attw --pack . --no-color --format table-flipped
 
 # attw checks resolution only; the compiler also reads the declarations. Consumers without
@@ -17,15 +17,15 @@ npx attw --pack . --no-color --format table-flipped
 consumer=$(mktemp -d)
 trap 'rm -rf "$consumer"' EXIT
 mkdir -p "$consumer/node_modules"
-ln -s "$PWD" "$consumer/node_modules/auth-fetch"
+ln -s "$PWD" "$consumer/node_modules/auth-fetch-tabs"
 ln -s "$PWD/node_modules/ky" "$consumer/node_modules/ky"
 # vue's types import its @vue/* packages: link them all, as an install would place them.
 ln -s "$PWD/node_modules/vue" "$consumer/node_modules/vue"
 ln -s "$PWD/node_modules/@vue" "$consumer/node_modules/@vue"
 cat > "$consumer/use.ts" <<'TS'
-import { createAuthFetch, isSessionEndedError } from 'auth-fetch';
-import { withAuth } from 'auth-fetch/ky';
-import { authFetchKey, onAuthEvent, useSession } from 'auth-fetch/vue';
+import { createAuthFetch, isSessionEndedError } from 'auth-fetch-tabs';
+import { withAuth } from 'auth-fetch-tabs/ky';
+import { authFetchKey, onAuthEvent, useSession } from 'auth-fetch-tabs/vue';
 const authFetch = createAuthFetch({ refresh: '/auth/refresh' });
 export const options = withAuth(authFetch, { prefixUrl: '/api' });
 export const key = authFetchKey;
@@ -48,10 +48,10 @@ done
 
 # The entries load through the exports map (the package's self-reference) in CJS and in ESM.
 node -e "
-const core = require('auth-fetch'), { withAuth } = require('auth-fetch/ky'), { useSession } = require('auth-fetch/vue');
+const core = require('auth-fetch-tabs'), { withAuth } = require('auth-fetch-tabs/ky'), { useSession } = require('auth-fetch-tabs/vue');
 if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function' || typeof useSession !== 'function') process.exit(1);"
 node --input-type=module -e "
-const core = await import('auth-fetch'), { withAuth } = await import('auth-fetch/ky'), { useSession } = await import('auth-fetch/vue');
+const core = await import('auth-fetch-tabs'), { withAuth } = await import('auth-fetch-tabs/ky'), { useSession } = await import('auth-fetch-tabs/vue');
 if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function' || typeof useSession !== 'function') process.exit(1);"
 # vue is a peer of ./vue only: the core and ./ky never load it, ./vue loads it without bundling it.
 if grep -lE "from ['\"]vue['\"]|require\(['\"]vue['\"]\)" dist/index.* dist/ky.*; then

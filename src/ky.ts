@@ -1,5 +1,5 @@
 /**
- * `auth-fetch/ky`: ky options that run a ky instance over `authFetch` and keep ky's own retries from
+ * `auth-fetch-tabs/ky`: ky options that run a ky instance over `authFetch` and keep ky's own retries from
  * repeating what auth-fetch already did. Only ky's types are imported: this entry never loads ky,
  * so it works with whichever ky 1.x instance the app already has (`ky.create()` or `.extend()`).
  */
@@ -52,7 +52,7 @@ function keyOnce({ methods = ['POST', 'PATCH'], header = 'Idempotency-Key', key 
  * else (`throwHttpErrors`, `timeout`, your hooks and `shouldRetry`) stays as you pass it.
  * @example
  * import ky from 'ky';
- * import { withAuth } from 'auth-fetch/ky';
+ * import { withAuth } from 'auth-fetch-tabs/ky';
  * const api = ky.create(withAuth(authFetch, { prefixUrl: 'https://api.example.com' }));
  */
 export function withAuth(authFetch: AuthFetch, options: AuthKyOptions = {}): Options {

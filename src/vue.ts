@@ -1,5 +1,5 @@
 /**
- * `auth-fetch/vue`: the session as a Vue ref and the events as a scoped listener. Both unsubscribe
+ * `auth-fetch-tabs/vue`: the session as a Vue ref and the events as a scoped listener. Both unsubscribe
  * when the effect scope that called them stops (a component unmounting, `scope.stop()`), so nothing
  * outlives the component. Vue is a peer: this entry imports it, the core never does.
  */
@@ -11,7 +11,7 @@ import type { AuthEvent, AuthFetch, SessionState } from './index.js';
  * `app.provide(authFetchKey, authFetch)`. On a server, provide one instance per request.
  * @example createApp(App).provide(authFetchKey, authFetch).mount('#app')
  */
-export const authFetchKey: InjectionKey<AuthFetch> = Symbol('auth-fetch');
+export const authFetchKey: InjectionKey<AuthFetch> = Symbol('auth-fetch-tabs');
 
 /**
  * A server render runs `setup()` but never unmounts, so a subscription made there would never end:

@@ -1,6 +1,6 @@
 /**
  * ky over authFetch, real ky against real loopback servers: as is (`ky.create({ fetch })`) and with
- * `withAuth` from `auth-fetch/ky`. ky's own rules (retry, HTTPError, json bodies) must still hold.
+ * `withAuth` from `auth-fetch-tabs/ky`. ky's own rules (retry, HTTPError, json bodies) must still hold.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

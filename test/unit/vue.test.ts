@@ -1,5 +1,5 @@
 /**
- * `auth-fetch/vue` with real Vue in happy-dom: the ref follows the state and cannot be written,
+ * `auth-fetch-tabs/vue` with real Vue in happy-dom: the ref follows the state and cannot be written,
  * both helpers unsubscribe when their effect scope stops (or sooner), find a provided instance,
  * and refuse to run where nothing would ever unsubscribe them. (Their server path, where they
  * subscribe to nothing, is in test/integration/ssr.test.ts.)

@@ -1,10 +1,10 @@
 /// <reference types="vite/client" />
 /**
  * The apps' one auth-fetch instance and their sign-in. Both apps import this file; it imports the
- * package by its name, so Vite resolves `auth-fetch` through package.json `exports` to dist/, as
+ * package by its name, so Vite resolves `auth-fetch-tabs` through package.json `exports` to dist/, as
  * an installed dependency would be (never to src/).
  */
-import { createAuthFetch } from 'auth-fetch';
+import { createAuthFetch } from 'auth-fetch-tabs';
 
 export const authFetch = createAuthFetch({ refresh: '/auth/refresh', logout: '/auth/logout' });
 

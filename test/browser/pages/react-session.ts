@@ -15,7 +15,7 @@ const channels = countingBroadcastChannel();
 globalThis.BroadcastChannel = channels.Channel;
 
 const { authFetch: first, signIn } = await import('../../../playground/apps/shared/auth');
-const { createAuthFetch } = await import('auth-fetch');
+const { createAuthFetch } = await import('auth-fetch-tabs');
 const { provideToRecipes } = await import('../../helpers/recipe-auth');
 const { useSession } = await import('readme:react/use-session.ts');
 

@@ -1,5 +1,5 @@
 import { createApp } from 'vue';
-import { authFetchKey } from 'auth-fetch/vue';
+import { authFetchKey } from 'auth-fetch-tabs/vue';
 import { authFetch } from '../../shared/auth';
 import App from './App.vue';
 import '../../shared/style.css';
