@@ -3,17 +3,20 @@ import type { Clock } from './clock.js';
 import { LoginError, LogoutError } from './errors.js';
 import { show, type Config } from './options.js';
 import { errorCode } from './refresh-call.js';
-import { isBearerToken, isExpiresIn, toToken, type Token } from './token.js';
+import { sendWithProof } from './send.js';
+import { isBearerToken, isExpiresIn, readTokenType, toToken, type Token } from './token.js';
 
 export interface Tokens {
   accessToken: string;
   /** Seconds until the access token expires; used when the token is not a JWT with `exp`. */
   expiresIn?: number;
+  /** `'DPoP'` for a token bound to the `dpop` option's key (RFC 9449). @default 'Bearer' */
+  tokenType?: 'Bearer' | 'DPoP';
 }
 
 /** What `setTokens` was given, as a Token; a TypeError that never quotes the token (error reports end up in logs). */
 export function checkedTokens(tokens: Tokens, clock: Clock, sentAt = -Infinity): Token {
-  const { accessToken, expiresIn }: { accessToken?: unknown; expiresIn?: unknown } = tokens ?? {};
+  const { accessToken, expiresIn, tokenType }: { accessToken?: unknown; expiresIn?: unknown; tokenType?: unknown } = tokens ?? {};
   if (!isBearerToken(accessToken)) {
     const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : show(accessToken);
     throw new TypeError(`\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}`);
@@ -21,7 +24,9 @@ export function checkedTokens(tokens: Tokens, clock: Clock, sentAt = -Infinity):
   if (!isExpiresIn(expiresIn)) {
     throw new TypeError(`\`expiresIn\` must be a finite number of seconds > 0, got ${show(expiresIn)}`);
   }
-  return toToken({ accessToken, expiresIn, sentAt, receivedAt: clock.now() }, clock);
+  const type = readTokenType(tokenType);
+  if (!type) throw new TypeError(`\`tokenType\` must be "Bearer" or "DPoP", got ${show(tokenType)}`);
+  return toToken({ accessToken, expiresIn, tokenType: type, sentAt, receivedAt: clock.now() }, clock);
 }
 
 /**
@@ -36,14 +41,17 @@ export async function callLogin(config: Config, clock: Clock, url: string | URL,
   const sentAt = clock.now();
   let response: Response;
   try {
-    response = await config.fetch(url, {
-      credentials: config.credentials,
-      ...init,
-      method: init.method ?? 'POST',
-      headers,
-      // Bounded like a refresh unless the caller brings its own signal: fetch has no timeout of its own.
-      signal: init.signal ?? AbortSignal.timeout(config.refreshTimeoutMs),
-    });
+    const method = init.method ?? 'POST';
+    // Bounded like a refresh unless the caller brings its own signal: fetch has no timeout of its own.
+    const signal = init.signal ?? AbortSignal.timeout(config.refreshTimeoutMs);
+    const post = (extra: Record<string, string>) => {
+      const sent = new Headers(headers);
+      for (const [name, value] of Object.entries(extra)) sent.set(name, value);
+      return config.fetch(url, { credentials: config.credentials, ...init, method, headers: sent, signal });
+    };
+    // A one-shot body cannot be sent again for a proof's nonce.
+    const resendable = init.body == null || typeof init.body === 'string';
+    ({ response } = await sendWithProof(config.dpop, { method: method.toUpperCase(), url: String(url), token: undefined }, post, resendable));
   } catch (cause) {
     throw new LoginError(`Login could not reach ${target}`, { cause });
   }
@@ -65,11 +73,12 @@ export async function callLogin(config: Config, clock: Clock, url: string | URL,
  * POSTs the logout URL once, bounded like a refresh (browsers give fetch no timeout of their own).
  * `accessToken`, given for a trusted logout URL, lets the server deny that token until it expires.
  */
-export async function callLogout(config: Config, url: string | URL, accessToken: string | undefined): Promise<void> {
-  const headers: Record<string, string> = accessToken ? { authorization: `Bearer ${accessToken}` } : {};
+export async function callLogout(config: Config, url: string | URL, token: Token | undefined): Promise<void> {
+  const signal = AbortSignal.timeout(config.refreshTimeoutMs);
+  const post = (headers: Record<string, string>) => config.fetch(url, { method: 'POST', credentials: config.credentials, headers, signal });
   let response: Response;
   try {
-    response = await config.fetch(url, { method: 'POST', credentials: config.credentials, headers, signal: AbortSignal.timeout(config.refreshTimeoutMs) });
+    ({ response } = await sendWithProof(config.dpop, { method: 'POST', url: String(url), token }, post));
   } catch (cause) {
     throw new LogoutError(`Logout could not reach ${String(url)}`, { cause });
   }

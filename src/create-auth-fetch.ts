@@ -31,6 +31,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const scope = [app, ...origins.trusted].join(' ');
   const channelName = config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false);
   const channel = openChannel(channelName, scope);
+  config.dpop?.bind?.(`auth-fetch:${scope}`);
   // Locks go by channel and scope: the tabs a tab can count are the ones that can answer it.
   const lock = createLock(channel, `${String(channelName)} ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
   const misconfiguration = createMisconfigurationReport(origins.refreshUrl);
@@ -68,7 +69,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     setTokens: (tokens: Tokens) => startSession(checkedTokens(tokens, clock)),
     async login(url: string | URL, init?: RequestInit) {
       alive();
-      const { body, token } = await callLogin(config, clock, url, init);
+      const { body, token } = await callLogin(config, clock, origins.resolve(url) ?? url, init);
       startSession(token);
       return body;
     },
@@ -87,7 +88,12 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       const url = origins.logoutUrl ?? config.logout;
       // The token goes only where it may (a trusted origin), so that the server can deny it at once.
       const trusted = origins.logoutUrl && origins.trusted.includes(origins.logoutUrl.origin);
-      if (url) await callLogout(config, url, trusted ? token?.accessToken : undefined);
+      try {
+        if (url) await callLogout(config, url, trusted ? token : undefined);
+      } finally {
+        // A new key for the next session: sessions cannot be linked by it.
+        await config.dpop?.reset?.();
+      }
     },
     dispose() {
       disposed = true;

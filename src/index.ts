@@ -1,5 +1,5 @@
 export { createAuthFetch } from './create-auth-fetch.js';
-export type { AuthFetch } from './types.js';
+export type { AuthFetch, ProofTarget, RequestProof } from './types.js';
 export type { Tokens } from './auth-calls.js';
 export type { AuthFetchOptions, IdempotencyOptions, RefreshResult } from './options.js';
 export type { AuthEvent, Refusal, RefreshReason, SessionState } from './observable.js';

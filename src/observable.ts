@@ -17,6 +17,8 @@ export type SessionState =
       expiresAt: number | undefined;
       /** The access token's JWT payload (`sub`, `name`…), decoded but NOT verified: for display only; the server is the judge. `{}` for an opaque token. */
       claims: Claims;
+      /** How the token is presented: `Bearer`, or `DPoP` with a proof signed by this browser's key (the `dpop` option). */
+      tokenType: 'Bearer' | 'DPoP';
     };
 
 export type RefreshReason = 'proactive' | 'reactive' | 'startup' | 'manual';

@@ -1,4 +1,5 @@
 /** Options of `createAuthFetch`, their defaults, and the one place they are validated. */
+import type { RequestProof } from './types.js';
 
 export interface RefreshResult {
   accessToken: string;
@@ -6,6 +7,8 @@ export interface RefreshResult {
   refreshToken?: string;
   /** Seconds until the access token expires; used when the token is not a JWT with `exp`. */
   expiresIn?: number;
+  /** `'DPoP'` when the server bound the token to the `dpop` option's key (RFC 9449). @default 'Bearer' */
+  tokenType?: 'Bearer' | 'DPoP';
 }
 
 export interface IdempotencyOptions {
@@ -81,11 +84,19 @@ export interface AuthFetchOptions {
    * @example 'auth_hint'
    */
   sessionHint?: string;
+  /**
+   * Proof of possession (DPoP, RFC 9449): `createDpop()` from `auth-fetch-tabs/dpop`. Every request sent
+   * with the token, and every login, refresh and logout call, then carries a fresh proof signed by a
+   * key that never leaves the browser, and the token goes as `Authorization: DPoP …`.
+   * @default undefined (bearer tokens)
+   * @example createAuthFetch({ refresh: '/auth/refresh', dpop: createDpop() })
+   */
+  dpop?: RequestProof;
 }
 
 /** The options as the modules use them: every default filled in, `channel` resolved by `createAuthFetch`. */
-export type Config = Required<Omit<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'idempotency' | 'channel' | 'sessionHint'>> &
-  Pick<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'channel' | 'sessionHint'> & {
+export type Config = Required<Omit<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'idempotency' | 'channel' | 'sessionHint' | 'dpop'>> &
+  Pick<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'channel' | 'sessionHint' | 'dpop'> & {
     idempotency: Required<IdempotencyOptions> | false;
   };
 
@@ -133,6 +144,7 @@ const RULES: Rules<AuthFetchOptions> = {
   channel: [(v) => v === false || isName(v), 'a channel name or false'],
   idempotency: [(v) => v === false || (typeof v === 'object' && v !== null), 'an object or false'],
   sessionHint: [isHttpToken, 'a cookie name like "auth_hint"'],
+  dpop: [(v) => typeof v === 'object' && v !== null && typeof (v as RequestProof).headers === 'function' && typeof (v as RequestProof).answered === 'function', 'a proof hook such as createDpop()'],
 };
 
 const IDEMPOTENCY_RULES: Rules<IdempotencyOptions> = {

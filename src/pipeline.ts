@@ -78,12 +78,12 @@ export function createPipeline({ config, clock, session, observable, origins, re
       const sent = await tokenFor(signal);
       const era = session.era();
       const sentAt = clock.now();
-      const response = await request.send(sent?.accessToken, signal);
+      const { response, challenged } = await request.send(sent, signal);
       learnTime(response, sentAt);
       // Not ours to answer: a 401 from an older era (the session ended, or a login began, since it
       // was sent), or from another origin a trusted one redirected to.
       const foreign = session.era() !== era || (response.redirected && !origins.authenticated(response.url));
-      if (!sent || foreign || !config.shouldRefresh(response)) return response;
+      if (!sent || foreign || challenged || !config.shouldRefresh(response)) return response;
       if (!request.replayable) {
         // Cannot be sent again, but the next request should find a fresh token.
         void refresher.refresh('reactive', sent);
@@ -94,7 +94,7 @@ export function createPipeline({ config, clock, session, observable, origins, re
       if (!next || session.era() !== era) return response;
       void response.body?.cancel().catch(() => {});
       observable.emit({ type: 'replay', method: request.method, url: request.url.href });
-      return await request.send(next.accessToken, signal);
+      return (await request.send(next, signal)).response;
     } finally {
       session.release(controller);
       unfollow();

@@ -6,7 +6,8 @@
 import { parseDate, type Clock } from './clock.js';
 import { RefreshError } from './errors.js';
 import { show, type Config } from './options.js';
-import { isBearerToken, isExpiresIn, toToken, type Token } from './token.js';
+import { isBearerToken, isExpiresIn, readTokenType, toToken, type Token } from './token.js';
+import { sendWithProof } from './send.js';
 import { follow, sleep, within } from './wait.js';
 
 /** Why the server refused: its status and its error code (RFC 6750 `error`, OAuth's `invalid_grant`…). */
@@ -34,11 +35,12 @@ const backoff = (n: number, timeoutMs: number) => (timeoutMs / 32) * 2 ** n * (0
 
 /** Why a refresh answer cannot be used, or undefined when it can. Never quotes the answer: it holds secrets. */
 function unreadable(value: unknown): string | undefined {
-  const { accessToken, expiresIn } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const { accessToken, expiresIn, tokenType } = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   if (typeof accessToken !== 'string') return 'the answer has no `accessToken` string';
   // It goes in `Authorization: Bearer …`, where a bad one makes every request throw.
   if (!isBearerToken(accessToken)) return '`accessToken` is not a valid bearer token';
   if (!isExpiresIn(expiresIn)) return `\`expiresIn\` must be a number of seconds > 0, got ${show(expiresIn)}`;
+  if (!readTokenType(tokenType)) return `\`tokenType\` must be "Bearer" or "DPoP", got ${show(tokenType)}`;
 }
 
 /** The server's error code: `WWW-Authenticate: Bearer error="…"` (RFC 6750 §3) or a JSON body's `error`. */
@@ -61,12 +63,9 @@ async function attempt(config: Config, url: URL | undefined, clock: Clock, signa
       result = await within(refresh(), signal);
       if (result === null) return { kind: 'rejected', status: undefined, code: undefined };
     } else {
-      const response = await config.fetch(url ?? refresh, {
-        method: 'POST',
-        credentials: config.credentials,
-        headers: { accept: 'application/json' },
-        signal,
-      });
+      const post = (headers: Record<string, string>) =>
+        config.fetch(url ?? refresh, { method: 'POST', credentials: config.credentials, headers: { accept: 'application/json', ...headers }, signal });
+      const { response } = await sendWithProof(config.dpop, { method: 'POST', url: target, token: undefined }, post);
       status = response.status;
       if (REFUSED.includes(status)) return { kind: 'rejected', status, code: await errorCode(response) };
       if (!response.ok) {
@@ -88,8 +87,8 @@ async function attempt(config: Config, url: URL | undefined, clock: Clock, signa
   }
   const why = unreadable(result);
   if (why) return { kind: 'failed', error: new RefreshError(`Refresh failed: ${why}`, { status }) };
-  const { accessToken, expiresIn } = result as { accessToken: string; expiresIn?: number };
-  return { kind: 'ok', source: 'network', token: toToken({ accessToken, expiresIn, sentAt, receivedAt: clock.now() }, clock) };
+  const { accessToken, expiresIn, tokenType } = result as { accessToken: string; expiresIn?: number; tokenType?: unknown };
+  return { kind: 'ok', source: 'network', token: toToken({ accessToken, expiresIn, tokenType: readTokenType(tokenType), sentAt, receivedAt: clock.now() }, clock) };
 }
 
 /** One refresh call, retries included, within `refreshTimeoutMs`; `closing` cuts it short (`dispose()`). */

@@ -3,6 +3,8 @@
  * `Idempotency-Key`, a different `Authorization` header.
  */
 import { show, type Config } from './options.js';
+import { sendWithProof, type Sent } from './send.js';
+import type { Token } from './token.js';
 
 /** RFC 9110 §9.2.2: repeating these has the same effect as sending them once. */
 const IDEMPOTENT = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'TRACE'];
@@ -24,8 +26,11 @@ export interface Prepared {
   replayable: boolean;
   /** The caller's own abort signal, if any. */
   signal: AbortSignal | null | undefined;
-  /** Sends once with `token` in `Authorization` and `signal` (which must follow the caller's); each call sends a fresh copy of the body. */
-  send(token: string | undefined, signal: AbortSignal): Promise<Response>;
+  /**
+   * Sends with `token` in `Authorization` and `signal` (which must follow the caller's), and once more
+   * when the proof hook asks for it; each send carries a fresh copy of the body.
+   */
+  send(token: Token | undefined, signal: AbortSignal): Promise<Sent>;
 }
 
 export function requestUrl(input: RequestInfo | URL): string {
@@ -49,7 +54,9 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   // A Request's body, unlike a stream, can be kept by cloning it before the first send.
   const bodyKept = !isOneShot(body);
   const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
-  const spare = replayable && request?.body && body == null ? request.clone() : undefined;
+  // At most three sends (the first, the replay, one resend for a proof's nonce each time): copies
+  // of a Request's body taken before the first send reads it.
+  const copies = replayable && request?.body && body == null ? [request.clone(), ...(config.dpop ? [request.clone(), request.clone()] : [])] : [];
   let sends = 0;
   return {
     url,
@@ -63,13 +70,16 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
       if (replayable && typeof FormData !== 'undefined' && body instanceof FormData) {
         body = await new Response(body).blob();
       }
-      if (token) headers.set('authorization', `Bearer ${token}`);
-      else headers.delete('authorization');
-      // There is at most one replay, so one spare copy of the body is enough.
-      const sent = sends++ && spare ? spare : input;
-      const options: RequestInit = { ...init, headers, signal };
-      if (body !== init?.body) options.body = body ?? null;
-      return config.fetch(sent, options);
+      const sendOnce = (extra: Record<string, string>) => {
+        const sendHeaders = new Headers(headers);
+        for (const [name, value] of Object.entries(extra)) sendHeaders.set(name, value);
+        // A Request body is read by its send: later sends take a copy made before the first one.
+        const sent = sends++ && copies.length ? copies.shift()! : input;
+        const options: RequestInit = { ...init, headers: sendHeaders, signal };
+        if (body !== init?.body) options.body = body ?? null;
+        return config.fetch(sent, options);
+      };
+      return sendWithProof(config.dpop, { method, url: url.href, token }, sendOnce, replayable);
     },
   };
 }

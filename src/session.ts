@@ -34,7 +34,7 @@ export function createSession(clock: Clock, leewayMs: number, observable: Observ
   const localExpiry = (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew());
 
   const publish = (t: Token) =>
-    observable.set({ status: 'authenticated', accessToken: t.accessToken, expiresAt: localExpiry(t), claims: readClaims(t.accessToken) });
+    observable.set({ status: 'authenticated', accessToken: t.accessToken, expiresAt: localExpiry(t), claims: readClaims(t.accessToken), tokenType: t.tokenType ?? 'Bearer' });
 
   function hold(next: Token): void {
     const starting = !authenticated();

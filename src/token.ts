@@ -11,6 +11,19 @@ export interface Token {
   readonly exp: number | undefined;
   /** When it was received (local clock, shared by the tabs): orders tokens issued in the same second. */
   readonly obtainedAt: number;
+  /** How it is presented: `Authorization: Bearer …` (also when undefined), or `DPoP …` with a proof (RFC 9449). */
+  readonly tokenType?: TokenType | undefined;
+}
+
+export type TokenType = 'Bearer' | 'DPoP';
+
+/** The answer's `tokenType` (or OAuth's `token_type`), compared case-insensitively as RFC 6749 §5.1 says; Bearer by default. */
+export function readTokenType(value: unknown): TokenType | undefined {
+  if (value === undefined) return 'Bearer';
+  const lower = typeof value === 'string' ? value.toLowerCase() : undefined;
+  if (lower === 'bearer') return 'Bearer';
+  if (lower === 'dpop') return 'DPoP';
+  return undefined;
 }
 
 /** A JWT's payload, decoded, never verified: only the server can judge a token. */
@@ -47,6 +60,7 @@ export interface Issued {
   accessToken: string;
   /** Seconds, from the refresh answer or `setTokens`. */
   expiresIn?: number | undefined;
+  tokenType?: TokenType | undefined;
   /** When the request left (local ms); `-Infinity` for a token of unknown age (`setTokens`). */
   sentAt: number;
   receivedAt: number;
@@ -56,7 +70,7 @@ export interface Issued {
  * Builds a Token, preferring the JWT's own `exp`, then the answer's `expiresIn`. Its `iat` is a
  * server time the clock learns from (issued no later than it reached us).
  */
-export function toToken({ accessToken, expiresIn, sentAt, receivedAt }: Issued, clock: Clock): Token {
+export function toToken({ accessToken, expiresIn, tokenType = 'Bearer', sentAt, receivedAt }: Issued, clock: Clock): Token {
   const claims = readClaims(accessToken);
   const exp = seconds(claims.exp);
   const iat = seconds(claims.iat);
@@ -65,7 +79,7 @@ export function toToken({ accessToken, expiresIn, sentAt, receivedAt }: Issued, 
   const start = (Number.isFinite(sentAt) ? sentAt : receivedAt) + clock.skew();
   const expiresAt = exp ? exp * 1000 : expiresIn && start + expiresIn * 1000;
   const lifetime = exp && iat ? (exp - iat) * 1000 : expiresIn && expiresIn * 1000;
-  return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt };
+  return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt, tokenType };
 }
 
 const isOptionalNumber = (x: unknown) => x === undefined || Number.isFinite(x);
@@ -75,7 +89,7 @@ export function isToken(value: unknown): value is Token {
   if (typeof value !== 'object' || value === null) return false;
   const t = value as Token;
   return isBearerToken(t.accessToken) && isOptionalNumber(t.expiresAt) && isOptionalNumber(t.lifetime) &&
-    isOptionalNumber(t.exp) && Number.isFinite(t.obtainedAt);
+    isOptionalNumber(t.exp) && Number.isFinite(t.obtainedAt) && (t.tokenType === undefined || t.tokenType === 'Bearer' || t.tokenType === 'DPoP');
 }
 
 /** True when the token should be replaced before use: inside min(leeway, half its lifetime) of expiry. */

@@ -1,4 +1,4 @@
-/** The public contract of the instance `createAuthFetch` returns. */
+/** The public contract of the instance `createAuthFetch` returns, and the proof-of-possession seam. */
 import type { Tokens } from './auth-calls.js';
 import type { AuthEvent, SessionState } from './observable.js';
 
@@ -24,4 +24,37 @@ export interface AuthFetch {
   on(fn: (event: AuthEvent) => void): () => void;
   /** Closes the tab channel, releases its locks, timers and listeners, aborts pending requests; later calls and refreshes reject with `SessionEndedError('disposed')`. */
   dispose(): void;
+}
+
+/** What a proof-of-possession hook learns of one send. */
+export interface ProofTarget {
+  /** The request's method, upper case. */
+  method: string;
+  /** The absolute URL the request goes to (query and fragment included: strip them for DPoP's `htu`). */
+  url: string;
+  /** The access token the send presents (for DPoP's `ath`); undefined on login, refresh and logout calls. */
+  accessToken?: string | undefined;
+}
+
+/**
+ * A hook for sender-constrained tokens (DPoP, RFC 9449), given as the `dpop` option: `auth-fetch-tabs/dpop`'s
+ * `createDpop()` makes one. The core calls it for every request it sends with a token (API requests,
+ * their replays) and for every login, refresh and logout call; it never knows any cryptography.
+ */
+export interface RequestProof {
+  /**
+   * Told once, by `createAuthFetch`: the name of the app's scope (the tab channel's), so that every
+   * tab of the app shares what the hook keeps (a key in IndexedDB).
+   */
+  bind?(app: string): void;
+  /** Headers for this send (a fresh proof each time: the first send, a replay, a resend). */
+  headers(target: ProofTarget): Promise<Record<string, string>>;
+  /**
+   * Sees every answer to a send it made headers for (it may keep a server nonce). Resolves `true` to
+   * ask for one resend of the same request with fresh headers: not a refresh, not the replay after a
+   * 401. Must not read the body (clone the response to look at it).
+   */
+  answered(response: Response, target: ProofTarget): Promise<boolean>;
+  /** After `logout()`: forget the key, so that the next session cannot be linked to this one. */
+  reset?(): Promise<void>;
 }
