@@ -1,14 +1,33 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
-export default defineConfig({
-  // `ky` and `vue` are entries of their own so that the core never carries them; see src/ky.ts, src/vue.ts.
-  entry: { index: 'src/index.ts', ky: 'src/ky.ts', vue: 'src/vue.ts' },
+/**
+ * Two builds of the core. The development one (the `default` and `development` export conditions:
+ * Node, tests, Vite's dev server) says in full what went wrong; the production one (the `production`
+ * condition, which Vite and webpack resolve in production builds) leaves developer-only text out:
+ * option validation beyond the option's name, console advice on a misconfiguration, long messages.
+ * Both throw and reject with the same error classes.
+ */
+const common: Options = {
   format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
   target: 'es2022',
   platform: 'neutral',
   sourcemap: false,
   // Peers: `auth-fetch-tabs/ky` imports ky for types only, `auth-fetch-tabs/vue` imports vue; never bundled.
   external: ['ky', 'vue'],
-});
+};
+
+export default defineConfig([
+  {
+    ...common,
+    // `ky` and `vue` are entries of their own so that the core never carries them; see src/ky.ts, src/vue.ts.
+    entry: { index: 'src/index.ts', ky: 'src/ky.ts', vue: 'src/vue.ts' },
+    dts: true,
+    // scripts/build.ts empties dist/ first: the two builds run at once, and tsup's `clean` would race.
+    define: { __DEV__: 'true' },
+  },
+  {
+    ...common,
+    entry: { 'index.production': 'src/index.ts' },
+    define: { __DEV__: 'false' },
+  },
+]);

@@ -28,11 +28,17 @@ export default defineConfig({
         ...frameworks,
         // Svelte's `browser` export is its client runtime; without it a component test gets the server one.
         resolve: { ...frameworks.resolve, conditions: ['browser'] },
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'happy-dom' },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'happy-dom', setupFiles: ['test/setup/development.ts'] },
       },
       {
         ...frameworks,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts'], environment: 'node', testTimeout: 20_000 },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 20_000,
+          setupFiles: ['test/setup/development.ts'],
+        },
       },
       {
         test: {

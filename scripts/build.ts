@@ -95,6 +95,7 @@ function withLock<T>(work: () => T): T {
 
 function buildNow(): void {
   rmSync(STAMP, { force: true });
+  rmSync(DIST, { recursive: true, force: true });
   execFileSync(join(ROOT, 'node_modules/.bin/tsup'), ['--silent'], { cwd: ROOT, stdio: 'inherit' });
   addCjsTypeImportMode(join(DIST, 'ky.d.cts'));
   writeFileSync(STAMP, `${new Date().toISOString()}\n`);

@@ -1,11 +1,10 @@
 /** Composition: the callable `authFetch` and its members, over the session, refresh, pipeline and tab modules. */
-import { callLogin, callLogout, checkedTokens, type Tokens } from './auth-calls.js';
-import { openChannel } from './channel.js';
+import { callLogin, callLogout, type Tokens } from './auth-calls.js';
 import { createClock } from './clock.js';
 import { SessionEndedError } from './errors.js';
-import { createLock } from './lock.js';
+import { createEmitter, mustBeFunction, type AuthEvent } from './events.js';
+import { refreshLock } from './lock.js';
 import { createMisconfigurationReport } from './misconfiguration.js';
-import { createObservable } from './observable.js';
 import { normalizeOptions, type AuthFetchOptions } from './options.js';
 import { createOrigins } from './origins.js';
 import { createPipeline } from './pipeline.js';
@@ -13,70 +12,74 @@ import { callRefresh } from './refresh-call.js';
 import { createRefresher } from './refresh.js';
 import { createSession } from './session.js';
 import { createStartup } from './startup.js';
-import { joinTabs } from './tabs.js';
-import type { Token } from './token.js';
+import { openTabs } from './tabs.js';
+import { parseTokenAnswer, type Token } from './token.js';
 import type { AuthFetch } from './types.js';
 import { onReturn } from './visibility.js';
-import { within } from './wait.js';
+import { until } from './wait.js';
 
+/**
+ * Creates one instance per page (at module level, not in a component): a function with `fetch`'s
+ * exact signature that attaches, refreshes and replays the access token, shared with the other tabs.
+ * @example export const authFetch = createAuthFetch({ refresh: '/auth/refresh', logout: '/auth/logout' });
+ */
 export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const config = normalizeOptions(options);
-  const { peerTimeoutMs, refreshTimeoutMs } = config;
-  const clock = createClock(config.now);
-  const observable = createObservable();
-  const session = createSession(clock, config.leewayMs, observable);
+  const closing = new AbortController(); // dispose()
+  const events = createEmitter<AuthEvent>();
+  const emit = events.emit;
+  const clock = createClock(config.now, () => session.clockMoved());
+  const session = createSession(clock, config.leewayMs, emit);
   const origins = createOrigins(config);
   // Tabs of one app find each other by name; they take tokens only from the same refresh URL and trusted origins.
   const app = origins.refreshUrl?.href ?? 'refresh function';
   const scope = [app, ...origins.trusted].join(' ');
-  const channelName = config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false);
-  const channel = openChannel(channelName, scope);
-  config.dpop?.bind?.(`auth-fetch:${scope}`);
-  // Locks go by channel and scope: the tabs a tab can count are the ones that can answer it.
-  const lock = createLock(channel, `${String(channelName)} ${scope}`, refreshTimeoutMs + 2 * peerTimeoutMs, peerTimeoutMs);
-  const misconfiguration = createMisconfigurationReport(origins.refreshUrl);
-  const call = async (closing: AbortSignal) => {
-    const outcome = await callRefresh(config, origins.refreshUrl, clock, closing);
-    misconfiguration.look(outcome);
+  const tabs = openTabs(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope, session, emit, closing.signal);
+  config.dpop?.bind?.(tabs?.lockName ?? `auth-fetch:${scope}`);
+  const report = __DEV__ ? createMisconfigurationReport(origins.refreshUrl) : undefined;
+  const call = async () => {
+    const outcome = await callRefresh(config, origins.refreshUrl, clock, closing.signal);
+    report?.look(outcome);
     return outcome;
   };
-  const refresher = createRefresher({ config, session, observable, channel, lock, call });
-  const startup = createStartup({ session, observable, channel, lock, refresher, peerTimeoutMs, sessionHint: config.sessionHint });
-  const send = createPipeline({ config, clock, session, observable, origins, refresher, ready: startup.ready, startupSettled: startup.settled });
-  const leaveTabs = channel ? joinTabs(channel, session, refresher, observable) : () => {};
+  const { peerTimeoutMs, refreshTimeoutMs } = config;
+  const lock = refreshLock(tabs?.lockName);
+  const refresher = createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs, refreshTimeoutMs, closing: closing.signal });
+  tabs?.listen(refresher);
+  const startup = createStartup(session, refresher, config.sessionHint);
+  const send = createPipeline({ config, clock, session, origins, refresher, emit, startup: startup.pending, closing: closing.signal });
   // Back to the tab (visible again, online again) with a missing or stale token: refresh now, not at the next click.
-  const stopWatching = onReturn(() => {
-    const { status } = observable.get();
-    if (startup.settled() && status !== 'anonymous' && !session.isUsable(session.token())) void refresher.refresh('proactive');
-  });
+  onReturn((trigger) => {
+    if (trigger === 'online') refresher.backOnline();
+    const stale = session.getState().status !== 'anonymous' && !session.isUsable(session.token());
+    if (startup.settled() && stale) void refresher.refresh('proactive');
+  }, closing.signal);
   // In a page the session is looked up at once; elsewhere (SSR, Node, workers) nothing is sent until asked.
   if (globalThis.document) void startup.ready();
 
-  let disposed = false;
-  const alive = () => {
-    if (disposed) throw new SessionEndedError('disposed');
-  };
+  const alive = () => closing.signal.throwIfAborted();
   const startSession = (token: Token) => {
-    session.login(token);
-    misconfiguration.loggedIn();
-    channel?.post({ t: 'login', token });
+    session.startWith(token);
+    report?.loggedIn();
+    tabs?.announce({ t: 'login', token });
   };
-
   const members = {
-    getState: observable.get,
-    subscribe: observable.subscribe,
-    on: observable.on,
-    setTokens: (tokens: Tokens) => startSession(checkedTokens(tokens, clock)),
-    async login(url: string | URL, init?: RequestInit) {
+    getState: session.getState,
+    subscribe: session.subscribe,
+    on(fn: (event: AuthEvent) => void) {
+      mustBeFunction(fn, 'on');
+      return events.add(fn);
+    },
+    setTokens: (tokens: Tokens) => startSession(parseTokenAnswer(tokens, clock, -Infinity)),
+    async login<T>(url: string | URL, init?: RequestInit): Promise<T> {
       alive();
       const { body, token } = await callLogin(config, clock, origins.resolve(url) ?? url, init);
       startSession(token);
-      return body;
+      return body as T;
     },
     async refresh() {
       alive();
-      const controller = session.enlist();
-      const outcome = await within(refresher.refresh('manual'), controller.signal).finally(() => session.release(controller));
+      const outcome = await until(refresher.refresh('manual'), session.signal(), closing.signal);
       if (outcome.kind === 'ok') return outcome.token.accessToken;
       if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
       throw outcome.error;
@@ -84,26 +87,20 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     async logout() {
       const token = session.token();
       session.end('logout');
-      channel?.post({ t: 'end' });
-      const url = origins.logoutUrl ?? config.logout;
+      tabs?.announce({ t: 'end' });
       // The token goes only where it may (a trusted origin), so that the server can deny it at once.
       const trusted = origins.logoutUrl && origins.trusted.includes(origins.logoutUrl.origin);
+      const url = origins.logoutUrl ?? config.logout;
       try {
-        if (url) await callLogout(config, url, trusted ? token : undefined);
+        if (url) await callLogout(config, clock, url, trusted ? token : undefined);
       } finally {
-        // A new key for the next session: sessions cannot be linked by it.
-        await config.dpop?.reset?.();
+        await config.dpop?.reset?.(); // a new key: the next session cannot be linked to this one
       }
     },
     dispose() {
-      disposed = true;
-      observable.clear(); // nothing is reported after dispose()
-      session.abortPending('disposed');
-      refresher.dispose();
-      stopWatching();
-      leaveTabs();
-      channel?.close();
-      lock.close();
+      events.clear(); // nothing is reported after dispose()
+      session.clear();
+      closing.abort(new SessionEndedError('disposed'));
     },
   };
   const authFetch = async (input: RequestInfo | URL, init?: RequestInit) => {

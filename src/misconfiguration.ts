@@ -1,6 +1,7 @@
 /**
- * A refused or failed refresh that looks like a set-up mistake, not like the end of a session, said
- * once in the console of a page: otherwise it only shows as "anonymous", and nobody knows why.
+ * Development builds only: a refused or failed refresh that looks like a set-up mistake, not like
+ * the end of a session, said once in the console of a page; otherwise it only shows as
+ * "anonymous", and nobody knows why.
  */
 import type { RefreshOutcome } from './refresh-call.js';
 
@@ -18,8 +19,13 @@ function likelyCause(outcome: RefreshOutcome, refreshUrl: URL | undefined, logge
   }
 }
 
-/** Returns the function that looks at each refresh outcome; `login()` marks a session started in this page. */
-export function createMisconfigurationReport(refreshUrl: URL | undefined) {
+export interface MisconfigurationReport {
+  /** A session was started in this page (a login): a refusal right after it means the cookie went missing. */
+  loggedIn(): void;
+  look(outcome: RefreshOutcome): void;
+}
+
+export function createMisconfigurationReport(refreshUrl: URL | undefined): MisconfigurationReport {
   let told = false;
   let loggedIn = false;
   return {

@@ -113,26 +113,28 @@ const DEFAULTS = {
 
 const IDEMPOTENCY_DEFAULTS = { methods: ['POST', 'PATCH'], header: 'Idempotency-Key', key: randomKey };
 
-/** A check of one option's value and what the error says was expected. */
-type Rule = readonly [test: (value: unknown) => boolean, expected: string];
-/** One rule per option, keyed by the options' own type: a new option without a rule does not compile. */
-type Rules<T> = { readonly [K in keyof T]-?: Rule };
+/** A check of one option's value. */
+type Rule = (value: unknown) => boolean;
+/** One entry per option, keyed by the options' own type: a new option without a rule does not compile. */
+type Rules<T, V> = { readonly [K in keyof T]-?: V };
 
-const isFunction: Rule = [(v) => typeof v === 'function', 'a function'];
-const isMs: Rule = [(v) => Number.isFinite(v) && (v as number) >= 0, 'a number ≥ 0'];
+const isFunction: Rule = (v) => typeof v === 'function';
+const isMs: Rule = (v) => Number.isFinite(v) && (v as number) >= 0;
 // What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw.
-const isDelay = (min: number, max = 2_147_483_647): Rule => [(v) => typeof v === 'number' && v >= min && v <= max, `a number of ms from ${min} to ${max}`];
+const MAX_DELAY = 2_147_483_647;
+const isDelay = (min: number, max = MAX_DELAY): Rule => (v) => typeof v === 'number' && v >= min && v <= max;
 const isName = (v: unknown) => typeof v === 'string' && v !== '';
 const isUrl = (v: unknown) => isName(v) || v instanceof URL;
 // An origin, not a URL: a path or a trailing slash would silently never match.
 const isOrigin = (v: unknown) => typeof v === 'string' && URL.canParse(v) && new URL(v).origin === v;
 // An RFC 9110 token (a header name, a cookie name): anything else makes `Headers.set` throw.
 const isHttpToken = (v: unknown) => typeof v === 'string' && /^[!#$%&'*+.^`|~\w-]+$/.test(v);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
-const RULES: Rules<AuthFetchOptions> = {
-  refresh: [(v) => isUrl(v) || typeof v === 'function', 'a URL or a function'],
-  logout: [isUrl, 'a URL'],
-  trustedOrigins: [(v) => Array.isArray(v) && v.every(isOrigin), 'an array of origins like "https://api.example.com"'],
+const RULES: Rules<AuthFetchOptions, Rule> = {
+  refresh: (v) => isUrl(v) || typeof v === 'function',
+  logout: isUrl,
+  trustedOrigins: (v) => Array.isArray(v) && v.every(isOrigin),
   leewayMs: isMs,
   peerTimeoutMs: isDelay(0, 10_000),
   // 0 would abort every refresh at once.
@@ -140,26 +142,55 @@ const RULES: Rules<AuthFetchOptions> = {
   shouldRefresh: isFunction,
   fetch: isFunction,
   now: isFunction,
-  credentials: [(v) => v === 'include' || v === 'same-origin' || v === 'omit', "'include', 'same-origin' or 'omit'"],
-  channel: [(v) => v === false || isName(v), 'a channel name or false'],
-  idempotency: [(v) => v === false || (typeof v === 'object' && v !== null), 'an object or false'],
-  sessionHint: [isHttpToken, 'a cookie name like "auth_hint"'],
-  dpop: [(v) => typeof v === 'object' && v !== null && typeof (v as RequestProof).headers === 'function' && typeof (v as RequestProof).answered === 'function', 'a proof hook such as createDpop()'],
+  credentials: (v) => v === 'include' || v === 'same-origin' || v === 'omit',
+  channel: (v) => v === false || isName(v),
+  idempotency: (v) => v === false || isObject(v),
+  sessionHint: isHttpToken,
+  dpop: (v) => isObject(v) && typeof v.headers === 'function' && typeof v.answered === 'function',
 };
 
-const IDEMPOTENCY_RULES: Rules<IdempotencyOptions> = {
-  methods: [(v) => Array.isArray(v) && v.every((m) => typeof m === 'string'), 'an array of methods'],
-  header: [isHttpToken, 'a header name like "Idempotency-Key"'],
+const IDEMPOTENCY_RULES: Rules<IdempotencyOptions, Rule> = {
+  methods: (v) => Array.isArray(v) && v.every((m) => typeof m === 'string'),
+  header: isHttpToken,
   key: isFunction,
 };
+
+/** What the errors of development builds say was expected (production builds name the option only). */
+const EXPECTED: Rules<AuthFetchOptions & { [K in keyof IdempotencyOptions as `idempotency.${K}`]: unknown }, string> | undefined = __DEV__
+  ? {
+      refresh: 'a URL or a function',
+      logout: 'a URL',
+      trustedOrigins: 'an array of origins like "https://api.example.com"',
+      leewayMs: 'a number ≥ 0',
+      peerTimeoutMs: 'a number of ms from 0 to 10000',
+      refreshTimeoutMs: `a number of ms from 1 to ${MAX_DELAY}`,
+      shouldRefresh: 'a function',
+      fetch: 'a function',
+      now: 'a function',
+      credentials: "'include', 'same-origin' or 'omit'",
+      channel: 'a channel name or false',
+      idempotency: 'an object or false',
+      sessionHint: 'a cookie name like "auth_hint"',
+      dpop: 'a proof hook such as createDpop()',
+      'idempotency.methods': 'an array of methods',
+      'idempotency.header': 'a header name like "Idempotency-Key"',
+      'idempotency.key': 'a function',
+    }
+  : undefined;
+
+/** A TypeError naming the option; in development builds, also what was expected and what was received. */
+function invalid(name: string, value: unknown): TypeError {
+  if (!__DEV__) return new TypeError(`invalid option \`${name}\``);
+  const expected = (EXPECTED as Record<string, string>)[name];
+  return new TypeError(`\`${name}\` must be ${expected}, got ${show(value)}`);
+}
 
 /** Throws a TypeError naming the first option that is unknown or breaks its rule (`undefined` means "use the default"). */
 function validate(options: object, rules: Record<string, Rule>, prefix = ''): void {
   for (const [name, value] of Object.entries(options)) {
     // A misspelt option would otherwise be ignored without a word (own keys only: not `toString`).
     if (!Object.hasOwn(rules, name)) throw new TypeError(`unknown option \`${prefix + name}\``);
-    const [ok, expected] = rules[name]!;
-    if (value !== undefined && !ok(value)) throw new TypeError(`\`${prefix + name}\` must be ${expected}, got ${show(value)}`);
+    if (value !== undefined && !rules[name]!(value)) throw invalid(prefix + name, value);
   }
 }
 
@@ -171,8 +202,8 @@ export const show = (value: unknown) =>
 const withoutUndefined = (options: object) => Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 
 export function normalizeOptions(options: AuthFetchOptions): Config {
-  if (typeof options !== 'object' || options === null) throw new TypeError(`options must be an object, got ${String(options)}`);
-  if (options.refresh === undefined) throw new TypeError('`refresh` must be a URL or a function, got undefined');
+  if (!isObject(options)) throw new TypeError(__DEV__ ? `options must be an object, got ${show(options)}` : 'options');
+  if (options.refresh === undefined) throw invalid('refresh', undefined);
   validate(options, RULES);
   const { idempotency } = options;
   if (idempotency) validate(idempotency, IDEMPOTENCY_RULES, 'idempotency.');

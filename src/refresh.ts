@@ -1,27 +1,30 @@
 /**
  * Refresh coordination: one refresh per era for every caller in the tab (single-flight), one for
- * every tab (the lock), a peer's fresh token in place of our own call when one arrives first, and a
- * cooldown after a failure so that an outage is not hammered once per request or per tab.
+ * every tab (the refresh lock), a peer's fresh token in place of our own call when one arrives
+ * first, and a cooldown during an outage so that it is not hammered once per request or per tab.
  */
-import type { Channel } from './channel.js';
 import { RefreshError } from './errors.js';
-import type { Observable, RefreshReason } from './observable.js';
-import type { Config } from './options.js';
-import type { Lock, Turn } from './lock.js';
+import type { AuthEvent, RefreshReason } from './events.js';
+import type { RefreshLock, Turn } from './lock.js';
 import type { RefreshOutcome } from './refresh-call.js';
 import type { Session } from './session.js';
+import type { Tabs } from './tabs.js';
 import { isNewer, type Token } from './token.js';
+import { until } from './wait.js';
 
 export type Refresher = ReturnType<typeof createRefresher>;
 
 interface Parts {
-  config: Config;
   session: Session;
-  observable: Observable;
-  channel: Channel | undefined;
-  lock: Lock;
-  /** One call to the refresh endpoint, retries of transient failures included; `closing` cuts it short. */
-  call(closing: AbortSignal): Promise<RefreshOutcome>;
+  tabs: Tabs | undefined;
+  lock: RefreshLock;
+  emit(event: AuthEvent): void;
+  /** One call to the refresh endpoint, retries of transient failures included. */
+  call(): Promise<RefreshOutcome>;
+  peerTimeoutMs: number;
+  refreshTimeoutMs: number;
+  /** `dispose()`: every wait under way ends. */
+  closing: AbortSignal;
 }
 
 const REJECTED: RefreshOutcome = { kind: 'rejected', status: undefined, code: undefined };
@@ -30,130 +33,144 @@ const QUEUED_PATIENCE = 5;
 const COOLDOWN_FIRST_MS = 1_000;
 const COOLDOWN_MAX_MS = 30_000;
 
-/** After a failed refresh, no new one before a delay that doubles while the outage lasts (1 s … 30 s). Real time, shared by tabs. */
-function createCooldown() {
+const failed = (error: RefreshError): RefreshOutcome => ({ kind: 'failed', error });
+const fromTab = (token: Token): RefreshOutcome => ({ kind: 'ok', token, source: 'tab' });
+
+/**
+ * During an outage, no new refresh before a delay (real time, shared by tabs). One failure is a blip
+ * and sets none: the cooldown starts at the second failure in a row with the same token, 1 s
+ * doubling to 30 s. Any new token ends it, and so does the browser coming back online.
+ */
+function createCooldown(session: Session) {
   let until = 0;
   let failures = 0;
   let cause: RefreshError | undefined;
+  /** The token the failures were had with: once it changed, the endpoint works again. */
+  let failedWith: Token | undefined;
+  const current = () => session.token() === failedWith;
   return {
-    active: () => Date.now() < until,
+    active: () => current() && Date.now() < until,
     /** The error for a request that needs a new token meanwhile. */
-    error: () => new RefreshError(`Refresh not tried: the last one failed; next try in ${Math.ceil((until - Date.now()) / 1000)} s`, { cause }),
-    /** This tab's refresh failed: returns when the next may start. */
+    error: () =>
+      new RefreshError(__DEV__ ? `Refresh not tried: the last one failed; next try in ${Math.ceil((until - Date.now()) / 1000)} s` : 'refresh cooldown', { cause }),
+    /** This tab's refresh failed: returns when the next may start (0: at once). */
     failed(error: RefreshError): number {
+      if (!current()) failures = 0;
+      failedWith = session.token();
       failures++;
       cause = error;
-      until = Date.now() + Math.min(COOLDOWN_FIRST_MS * 2 ** (failures - 1), COOLDOWN_MAX_MS);
+      until = failures < 2 ? 0 : Date.now() + Math.min(COOLDOWN_FIRST_MS * 2 ** (failures - 2), COOLDOWN_MAX_MS);
       return until;
     },
-    /** Another tab's refresh failed. */
+    /** Another tab's refresh failed; from its second failure in a row, none before `peerUntil`. */
     heard(peerUntil: number): void {
-      until = Math.max(until, Math.min(peerUntil, Date.now() + COOLDOWN_MAX_MS));
-      cause ??= new RefreshError('Refresh failed in another tab');
+      until = Math.max(current() ? until : 0, Math.min(peerUntil, Date.now() + COOLDOWN_MAX_MS));
+      failedWith = session.token();
+      cause = new RefreshError(__DEV__ ? 'Refresh failed in another tab' : 'refresh');
     },
-    reset(): void {
+    cause: () => cause,
+    end(): void {
       until = 0;
       failures = 0;
-      cause = undefined;
     },
   };
 }
 
-export function createRefresher({ config, session, observable, channel, lock, call }: Parts) {
-  const cooldown = createCooldown();
-  // Any new token, ours or a peer's, means the endpoint works again.
-  session.onToken(() => cooldown.reset());
+export function createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs, refreshTimeoutMs, closing }: Parts) {
+  const cooldown = createCooldown(session);
   let inflight: { era: number; outcome: Promise<RefreshOutcome> } | undefined;
-  /** Aborted by `dispose()`: every wait and call under way ends, and leaves no timer behind. */
-  const closing = new AbortController();
+  /** The refresh under way, while a peer's outcome (a token, a failure) may still stand in for its own call. */
+  let awaitingPeer: { replaces(t: Token): boolean; reason: RefreshReason; settle(outcome: RefreshOutcome): void } | undefined;
+  /** How many failed refreshes of other tabs this tab heard of: a refresh that began before one shares its outcome. */
+  let failuresHeard = 0;
+  const peerFailure = () => failed(new RefreshError(__DEV__ ? 'Refresh not tried: it failed in another tab just now' : 'refresh', { cause: cooldown.cause() }));
   /** The longest a caller waits for a refresh: the holder's call, then asking the peers patiently in our turn, and our own call. */
-  const budgetMs = config.refreshTimeoutMs + (1 + QUEUED_PATIENCE) * config.peerTimeoutMs;
+  const budgetMs = refreshTimeoutMs + (1 + QUEUED_PATIENCE) * peerTimeoutMs;
 
-  const ok = (token: Token): RefreshOutcome => ({ kind: 'ok', token, source: 'tab' });
   /** The era changed meanwhile (a logout, a login, a refusal in another tab): the current token, if any, speaks for the session. */
   const superseded = (): RefreshOutcome => {
     const token = session.token();
-    return session.isUsable(token) ? ok(token) : REJECTED;
+    return session.isUsable(token) ? fromTab(token) : REJECTED;
   };
 
-  /** Asks the peers for their tokens, waiting for every live one (or, when they cannot be counted, every known one). */
-  async function askPeers(enough: (token: Token) => boolean, timeoutMs: number): Promise<void> {
-    if (!channel) return;
-    const peers = (await lock.peers()) ?? channel.knownPeers();
-    await channel.ask(peers, enough, timeoutMs);
+  /** Our own call's outcome: the session takes it, and the other tabs hear of it before the lock is released. */
+  function settle(outcome: RefreshOutcome): void {
+    if (outcome.kind === 'ok') {
+      session.accept(outcome.token);
+      tabs?.announce({ t: 'token', token: outcome.token });
+    } else if (outcome.kind === 'rejected') {
+      session.end('rejected', { status: outcome.status, code: outcome.code });
+      tabs?.announce({ t: 'end' });
+    } else {
+      const next = cooldown.failed(outcome.error);
+      tabs?.announce({ t: 'outage', until: next });
+    }
   }
 
   /** This tab's turn at the lock: a peer may have refreshed just before; else call the endpoint. */
-  async function inTurn(era: number, replaces: (t: Token | undefined) => t is Token, reason: RefreshReason, turn: Turn): Promise<RefreshOutcome> {
-    // A peer that refreshed just before we got the lock may still have its announcement in flight;
-    // its answer comes after it. Behind a holder, that announcement is all but certain: be patient.
-    await askPeers(replaces, turn.queued ? QUEUED_PATIENCE * config.peerTimeoutMs : config.peerTimeoutMs);
+  async function inTurn(era: number, replaces: (t: Token | undefined) => t is Token, reason: RefreshReason, turn: Turn, counted?: Promise<number | undefined>): Promise<RefreshOutcome> {
+    const heardBefore = failuresHeard;
+    // With turns (Web Locks), a peer that refreshed just before we got the lock may still have its
+    // announcement in flight; its answer comes after it. Behind a holder, that announcement is all
+    // but certain: be patient. Without turns, peers are asked only at start-up.
+    if (tabs && (lock.shared || reason === 'startup')) {
+      const patience = turn.queued ? QUEUED_PATIENCE * peerTimeoutMs : peerTimeoutMs;
+      await tabs.ask(replaces, patience, turn.queued ? undefined : counted);
+    }
     if (session.era() !== era) return superseded();
     const current = session.token();
-    if (replaces(current)) return ok(current);
-    // A peer's refresh failed while we queued (its outage message came before its answer).
-    if (reason !== 'manual' && cooldown.active()) return { kind: 'failed', error: cooldown.error() };
-    const outcome = await call(closing.signal);
+    if (replaces(current)) return fromTab(current);
+    // A peer's refresh failed while we queued (its message came before its answer): that was ours too.
+    if (reason !== 'manual' && failuresHeard > heardBefore) return peerFailure();
+    if (reason !== 'manual' && cooldown.active()) return failed(cooldown.error());
+    const outcome = await call();
     if (session.era() !== era) return superseded();
-    if (outcome.kind === 'ok') {
-      session.accept(outcome.token);
-      // Before the lock is released, so that the next holder hears of it.
-      channel?.post({ t: 'token', token: outcome.token });
-    } else if (outcome.kind === 'rejected') {
-      session.end('rejected', { status: outcome.status, code: outcome.code });
-      channel?.post({ t: 'end' });
-    } else {
-      const until = cooldown.failed(outcome.error);
-      channel?.post({ t: 'outage', until });
-    }
+    settle(outcome);
     return outcome;
   }
 
   /** Whichever comes first: a peer's token that replaces ours, our own turn's outcome, or the end of the budget. */
-  function coordinate(era: number, replacing: Token | undefined, reason: RefreshReason): Promise<RefreshOutcome> {
+  async function coordinate(era: number, replacing: Token | undefined, reason: RefreshReason): Promise<RefreshOutcome> {
     // A peer's token stands in for ours when it is newer than the one being replaced and fresh.
     const replaces = (t: Token | undefined): t is Token => session.isUsable(t) && isNewer(t, replacing);
-    return new Promise((settle) => {
-      const stop = new AbortController();
-      const finish = (outcome: RefreshOutcome) => {
-        clearTimeout(timer);
-        stopListening();
-        closing.signal.removeEventListener('abort', close);
-        stop.abort(); // leaves the lock queue if still in it
-        settle(outcome);
-      };
-      const close = () => finish({ kind: 'failed', error: new RefreshError('Refresh abandoned: the instance was disposed') });
-      closing.signal.addEventListener('abort', close);
-      const stopListening = session.onToken((token) => {
-        if (replaces(token)) finish(ok(token));
-      });
-      const timer = setTimeout(() => {
-        const error = new RefreshError(`Refresh failed: no token within ${budgetMs} ms`);
-        cooldown.failed(error);
-        finish({ kind: 'failed', error });
-      }, budgetMs);
-      const ourTurn = (turn: Turn) => {
-        stopListening(); // from here on this tab decides, and its own token is no offer
-        return inTurn(era, replaces, reason, turn);
-      };
-      // Disposed already (start-up first asked for after dispose()): nothing to wait for.
-      if (closing.signal.aborted) return close();
-      lock.run(ourTurn, stop.signal).then(finish, (cause: unknown) => {
-        // An abort is ours (settled already); anything else is the lock manager (e.g. a sandboxed page).
-        if (!stop.signal.aborted) finish({ kind: 'failed', error: new RefreshError('Refresh failed: could not coordinate with other tabs', { cause }) });
-      });
+    const budget = AbortSignal.timeout(budgetMs);
+    const leave = new AbortController(); // leaves the lock queue once settled
+    // Counting the peers overlaps with waiting for the lock.
+    const counted = lock.shared ? tabs?.countPeers() : undefined;
+    let waiting: typeof awaitingPeer;
+    const peerOutcome = new Promise<RefreshOutcome>((settle) => {
+      awaitingPeer = waiting = { replaces, reason, settle };
     });
+    const ourTurn = (turn: Turn) => {
+      if (awaitingPeer === waiting) awaitingPeer = undefined; // from here on this tab decides
+      return inTurn(era, replaces, reason, turn, counted);
+    };
+    const turn = lock.run(ourTurn, AbortSignal.any([leave.signal, budget, closing]));
+    turn.catch(() => {}); // an abort after the race is ours; other failures are seen by the race
+    try {
+      return await until(Promise.race([peerOutcome, turn]), budget, closing);
+    } catch (cause) {
+      if (closing.aborted) return failed(new RefreshError(__DEV__ ? 'Refresh abandoned: the instance was disposed' : 'disposed'));
+      if (!budget.aborted) return failed(new RefreshError(__DEV__ ? 'Refresh failed: could not coordinate with other tabs' : 'refresh lock', { cause }));
+      const error = new RefreshError(__DEV__ ? `Refresh failed: no token within ${budgetMs} ms` : 'refresh timeout');
+      cooldown.failed(error);
+      return failed(error);
+    } finally {
+      if (awaitingPeer === waiting) awaitingPeer = undefined;
+      leave.abort();
+    }
   }
 
   async function run(reason: RefreshReason, replacing: Token | undefined): Promise<RefreshOutcome> {
     const era = session.era();
-    observable.emit({ type: 'refresh:start', reason });
+    emit({ type: 'refresh:start', reason });
     const outcome = await coordinate(era, replacing, reason);
-    // Events speak for the era they began in: nothing is reported after a logout or a login.
-    if (session.era() === era && outcome.kind === 'ok') {
-      observable.emit({ type: 'refresh:success', source: outcome.source, expiresAt: session.localExpiry(outcome.token) });
+    // Events speak for the era they began in: nothing is reported after a logout or a login. (A
+    // token from a tab was reported when it was adopted.)
+    if (session.era() === era && outcome.kind === 'ok' && outcome.source === 'network') {
+      emit({ type: 'refresh:success', source: 'network', expiresAt: session.localExpiry(outcome.token) });
     }
-    if (session.era() === era && outcome.kind === 'failed') observable.emit({ type: 'refresh:error', error: outcome.error });
+    if (session.era() === era && outcome.kind === 'failed') emit({ type: 'refresh:error', error: outcome.error });
     return outcome;
   }
 
@@ -164,7 +181,7 @@ export function createRefresher({ config, session, observable, channel, lock, ca
      */
     refresh(reason: RefreshReason, replacing: Token | undefined = session.token()): Promise<RefreshOutcome> {
       if (inflight?.era === session.era()) return inflight.outcome;
-      if (reason !== 'manual' && cooldown.active()) return Promise.resolve({ kind: 'failed', error: cooldown.error() });
+      if (reason !== 'manual' && cooldown.active()) return Promise.resolve(failed(cooldown.error()));
       const entry = { era: session.era(), outcome: run(reason, replacing) };
       inflight = entry;
       void entry.outcome.then(() => {
@@ -172,8 +189,22 @@ export function createRefresher({ config, session, observable, channel, lock, ca
       });
       return entry.outcome;
     },
-    /** Another tab's refresh failed: wait as long as it does. */
-    heardOutage: (until: number) => cooldown.heard(until),
-    dispose: () => closing.abort(),
+    /** A peer's token (an answer, an announcement): the session takes it if newer, and a refresh waiting for one ends with it. */
+    adopt(token: Token): void {
+      if (!session.offer(token)) return;
+      emit({ type: 'refresh:success', source: 'tab', expiresAt: session.localExpiry(token) });
+      if (awaitingPeer?.replaces(token)) awaitingPeer.settle(fromTab(token));
+    },
+    /**
+     * Another tab's refresh failed: a refresh of ours that was waiting fails with it (the app's own
+     * `refresh()` still goes out), and none starts before `next` (0: a blip, the next may go at once).
+     */
+    heardOutage(next: number): void {
+      failuresHeard++;
+      cooldown.heard(next);
+      if (awaitingPeer && awaitingPeer.reason !== 'manual') awaitingPeer.settle(peerFailure());
+    },
+    /** The browser is back online: the endpoint may answer again. */
+    backOnline: () => cooldown.end(),
   };
 }

@@ -1,100 +1,146 @@
 /**
- * The session of one tab: the token it holds, its era, and the requests waiting on it.
+ * The session of one tab, and the one source of truth about it: the token it holds, whether it is
+ * known to have none, its era, and the state and `session:*` events derived from them.
  *
  * Eras: each login and each session end starts one. What was under way for an older era (a refresh
- * answer, a 401 in hand) is not acted on, so a logout or a login is never undone by it.
+ * answer, a 401 in hand) is not acted on, so a logout or a login is never undone by it. A session
+ * end also aborts the signal of the requests and waits of its session.
  */
 import type { Clock } from './clock.js';
 import { SessionEndedError, type SessionEndReason } from './errors.js';
-import type { Observable } from './observable.js';
+import { createEmitter, mustBeFunction, notify, type AuthEvent, type Listener } from './events.js';
 import type { Refusal } from './refresh-call.js';
-import { isNewer, isStale, readClaims, type Token } from './token.js';
+import { isNewer, isStale, readClaims, type Claims, type Token } from './token.js';
+
+export type SessionState =
+  | { status: 'unknown' }
+  /** `refused`: the server's answer when a refresh token was refused (why there is no session). */
+  | { status: 'anonymous'; refused?: Refusal }
+  | {
+      status: 'authenticated';
+      accessToken: string;
+      /** When the token expires, on this device's clock (epoch ms); `undefined` when unknown (an opaque token without `expiresIn`). */
+      expiresAt: number | undefined;
+      /** The access token's JWT payload (`sub`, `name`…), decoded but NOT verified: for display only; the server is the judge. `{}` for an opaque token. */
+      claims: Claims;
+      /** How the token is presented: `Bearer`, or `DPoP` with a proof signed by this browser's key (the `dpop` option). */
+      tokenType: 'Bearer' | 'DPoP';
+    };
 
 export type Session = ReturnType<typeof createSession>;
 
-export function createSession(clock: Clock, leewayMs: number, observable: Observable) {
+export function createSession(clock: Clock, leewayMs: number, events: (event: AuthEvent) => void) {
   let token: Token | undefined;
+  /** Whether this tab knows there is no session (start-up found none, or it ended). */
+  let anonymous = false;
+  let refused: Refusal | undefined;
   let era = 0;
   /** When the last session ended: a late message from another tab must not bring back a token from before. */
   let endedAt = -Infinity;
-  /**
-   * One controller per pending request or wait, all aborted when the session ends. (One shared
-   * signal would collect a listener per request, which Node reports as a leak past ten.)
-   */
-  const pending = new Set<AbortController>();
-  const arrivals = new Set<(token: Token) => void>();
-  const authenticated = () => observable.get().status === 'authenticated';
-
-  function abortPending(reason: SessionEndReason): void {
-    for (const controller of pending) controller.abort(new SessionEndedError(reason));
-    pending.clear();
-  }
+  /** Aborted when the session ends: every request and wait of the session ends with it. */
+  let ending = new AbortController();
+  const states = createEmitter<SessionState>();
 
   /** When a token expires on this device's clock, for the app (tokens keep server time). */
   const localExpiry = (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew());
 
-  const publish = (t: Token) =>
-    observable.set({ status: 'authenticated', accessToken: t.accessToken, expiresAt: localExpiry(t), claims: readClaims(t.accessToken), tokenType: t.tokenType ?? 'Bearer' });
+  function derive(): SessionState {
+    if (token) {
+      const { accessToken, tokenType = 'Bearer' } = token;
+      return { status: 'authenticated', accessToken, expiresAt: localExpiry(token), claims: readClaims(accessToken), tokenType };
+    }
+    if (!anonymous) return { status: 'unknown' };
+    return refused ? { status: 'anonymous', refused } : { status: 'anonymous' };
+  }
+
+  let state = derive();
+  /** Re-derives the state; subscribers hear of it only when something they can see changed. */
+  function publish(): void {
+    const next = derive();
+    const same =
+      next.status === state.status &&
+      (next.status !== 'authenticated' ||
+        (state.status === 'authenticated' && next.accessToken === state.accessToken && next.expiresAt === state.expiresAt));
+    if (same) return;
+    state = next;
+    states.emit(state);
+  }
 
   function hold(next: Token): void {
-    const starting = !authenticated();
+    const starting = !token;
     token = next;
-    publish(next);
-    if (starting) observable.emit({ type: 'session:start' });
-    for (const fn of [...arrivals]) fn(next);
+    anonymous = false;
+    refused = undefined;
+    publish();
+    if (starting) events({ type: 'session:start' });
   }
 
   return {
     token: () => token,
     era: () => era,
+    /** The signal of this session's requests and waits: aborted with `SessionEndedError` when a logout ends it. */
+    signal: () => ending.signal,
     localExpiry,
     /** A token that can be sent as it is: not inside its leeway window (judged by server time). */
     isUsable: (t: Token | undefined): t is Token => t !== undefined && !isStale(t, clock.serverNow(), leewayMs),
-    /** A token another tab holds: taken when newer than ours or, without one, issued after the last session end. */
-    offer(next: Token): void {
+    /** A token another tab holds: taken when newer than ours or, without one, issued after the last session end. Says whether it was taken. */
+    offer(next: Token): boolean {
       const wanted = token ? isNewer(next, token) : next.obtainedAt > endedAt;
       if (wanted) hold(next);
+      return wanted;
     },
     /** This tab's own refresh answered: its token replaces whatever is held. */
     accept: hold,
     /**
-     * A token from a login (`setTokens`, `login`). Without a session, or for another user (JWT `sub`),
-     * it starts an era: what was under way before it is not acted on, so nothing is replayed as the
-     * new user. For the same user it is a new token for the session (its 401s replay with it).
+     * A token from a login (here or in another tab). Without a session, or for another user (JWT
+     * `sub`), it starts an era: what was under way before it is not acted on, so nothing is replayed
+     * as the new user. For the same user it is a new token for the session (its 401s replay with it).
      */
-    login(next: Token): void {
+    startWith(next: Token): void {
       const sameUser = token !== undefined && readClaims(token.accessToken).sub === readClaims(next.accessToken).sub;
-      if (!authenticated() || !sameUser) era++;
+      if (!sameUser) era++;
       hold(next);
     },
-    /** Ends the session here (never broadcasts: the caller decides whether the other tabs must hear it). */
-    end(reason: SessionEndReason, refused?: Refusal): void {
-      const wasAuthenticated = authenticated();
+    /** Start-up found no session: anonymous, unless something else decided meanwhile. */
+    noneFound(): void {
+      if (token || anonymous) return;
+      anonymous = true;
+      publish();
+    },
+    /** Ends the session here (never tells the other tabs: the caller decides whether they must hear it). */
+    end(reason: SessionEndReason, refusal?: Refusal): void {
+      const wasAuthenticated = token !== undefined;
       endedAt = clock.now();
       token = undefined;
+      anonymous = true;
+      refused = refusal;
       era++;
-      // Without a session (a cookie refused at start-up) the waiting requests just go out without a token.
-      if (wasAuthenticated || reason === 'logout') abortPending(reason);
-      observable.set(refused ? { status: 'anonymous', refused } : { status: 'anonymous' });
-      if (wasAuthenticated) observable.emit(refused ? { type: 'session:end', reason, refused } : { type: 'session:end', reason });
+      // A logout (here or in another tab) ends what its session was doing. A refused refresh token
+      // answers through the refresh's outcome instead: a request that holds its 401 returns it, one
+      // not yet sent rejects. Without a session (a cookie refused at start-up) nothing is ended.
+      if ((wasAuthenticated || reason === 'logout') && reason !== 'rejected') {
+        ending.abort(new SessionEndedError(reason));
+        ending = new AbortController();
+      }
+      publish();
+      if (wasAuthenticated) events(refusal ? { type: 'session:end', reason, refused: refusal } : { type: 'session:end', reason });
     },
     /** The clock learnt a new skew: the state's `expiresAt` (this device's clock) follows it. */
-    clockMoved(): void {
-      // A token is held exactly while the state is `authenticated` (hold and end set both together).
-      if (token) publish(token);
+    clockMoved: publish,
+    getState: () => state,
+    /** Svelte-store contract: `fn` gets the state now and on every change. */
+    subscribe(fn: Listener<SessionState>): () => void {
+      mustBeFunction(fn, 'subscribe');
+      // Called before it is registered: if it throws, the caller gets the error and nothing stays
+      // registered (the caller never got the function to unsubscribe it).
+      const seen = state;
+      fn(seen);
+      const off = states.add(fn);
+      // It changed the state itself (e.g. a login on the first render): tell it, like any change.
+      if (state !== seen) notify(fn, state);
+      return off;
     },
-    /** A controller for one request or wait, aborted with `SessionEndedError` if the session ends first. */
-    enlist(): AbortController {
-      const controller = new AbortController();
-      pending.add(controller);
-      return controller;
-    },
-    release: (controller: AbortController) => void pending.delete(controller),
-    abortPending,
-    /** Calls `fn` with every token this tab takes from now on; returns the undo. */
-    onToken(fn: (token: Token) => void): () => void {
-      arrivals.add(fn);
-      return () => void arrivals.delete(fn);
-    },
+    /** `dispose()`: nobody hears anything more. */
+    clear: states.clear,
   };
 }

@@ -1,23 +1,10 @@
 /**
- * Start-up: find the session this browser already has. A lone tab refreshes at once; beside live
- * peers it takes the first fresh token one of them answers with, else refreshes. With a session
- * hint cookie that says there is no session, it settles `anonymous` without a request.
+ * Start-up: find the session this browser already has. The refresh coordinator does the work (in
+ * its turn it asks the live tabs first, and refreshes only when none holds a fresh token); with a
+ * session hint cookie that says there is no session, start-up settles `anonymous` without a request.
  */
-import type { Channel } from './channel.js';
-import type { Lock } from './lock.js';
-import type { Observable, SessionState } from './observable.js';
 import type { Refresher } from './refresh.js';
-import type { Session } from './session.js';
-
-interface Parts {
-  session: Session;
-  observable: Observable;
-  channel: Channel | undefined;
-  lock: Lock;
-  refresher: Refresher;
-  peerTimeoutMs: number;
-  sessionHint: string | undefined;
-}
+import type { Session, SessionState } from './session.js';
 
 /** Whether the hint cookie is absent from a page: then the server holds no session for this browser. */
 function hintSaysNoSession(name: string | undefined): boolean {
@@ -31,23 +18,20 @@ function hintSaysNoSession(name: string | undefined): boolean {
   return !cookies.split(/;\s*/).some((cookie) => cookie.startsWith(`${name}=`) && cookie.length > name.length + 1);
 }
 
-export function createStartup({ session, observable, channel, lock, refresher, peerTimeoutMs, sessionHint }: Parts) {
+export function createStartup(session: Session, refresher: Refresher, sessionHint: string | undefined) {
   let ready: Promise<SessionState> | undefined;
-  let done = false;
+  let settled = false;
 
   async function run(): Promise<SessionState> {
-    if (hintSaysNoSession(sessionHint)) {
-      if (observable.get().status === 'unknown') observable.set({ status: 'anonymous' });
+    if (!hintSaysNoSession(sessionHint) && !session.isUsable(session.token())) {
+      const outcome = await refresher.refresh('startup');
+      // Refused: the session ended (and is anonymous). Failed: still unknown, the next request tries again.
+      if (outcome.kind === 'rejected') session.noneFound();
     } else {
-      if (channel) {
-        // Without Web Locks the peers cannot be counted: the first answer will do.
-        const peers = (await lock.peers()) ?? 1;
-        await channel.ask(peers, session.isUsable, peerTimeoutMs);
-      }
-      if (!session.isUsable(session.token())) await refresher.refresh('startup');
+      session.noneFound();
     }
-    done = true;
-    return observable.get();
+    settled = true;
+    return session.getState();
   }
 
   return {
@@ -56,7 +40,8 @@ export function createStartup({ session, observable, channel, lock, refresher, p
       ready ??= run();
       return ready;
     },
-    /** Whether start-up has settled (requests no longer wait for it). */
-    settled: () => done,
+    settled: () => settled,
+    /** What a request waits for: start-up, started if need be, until it settles; then nothing. */
+    pending: (): Promise<SessionState> | undefined => (settled ? undefined : (ready ??= run())),
   };
 }

@@ -1,34 +1,184 @@
-/** How an instance takes part in the tab protocol: it answers queries, takes peers' tokens, and follows their logouts and outages. */
-import type { Channel } from './channel.js';
-import type { Observable } from './observable.js';
-import type { Refresher } from './refresh.js';
+/**
+ * The tab protocol: how the instances of one app in one browser (its tabs, and instances in one
+ * page) share a session over a BroadcastChannel. What a tab announces sits here beside what it does
+ * on hearing it; no other module posts on the channel. Each message names its sender and its scope
+ * (the sender's refresh URL and trusted origins); anything that does not parse, or comes from
+ * another scope (another app on the origin, another library, a script injected into a page), is
+ * ignored.
+ *
+ * | `t`    | fields     | meaning                                                          | a tab hearing it         |
+ * |--------|------------|------------------------------------------------------------------|--------------------------|
+ * | query  | id         | "Which token do you hold?"                                       | answers                  |
+ * | answer | id, token? | The reply to one query, with the sender's token if it holds one. | adopts a newer token     |
+ * | token  | token      | The sender's refresh brought a new token.                        | adopts a newer token     |
+ * | login  | token      | The sender started a session (a login).                          | joins it                 |
+ * | end    |            | The session ended in the sender (logout, refresh token refused). | ends its own             |
+ * | outage | until      | The sender's refresh failed; no tab tries before `until` (0: any may). | shares the failure  |
+ * | bye    |            | The sender is going away (page hidden for good, `dispose()`).    | stops waiting for it     |
+ *
+ * A channel keeps each sender's order, so a peer's answer always arrives after the announcements it
+ * made before it: asking is how a tab makes sure it has heard everything a peer said.
+ *
+ * Who is there: with Web Locks each instance holds a presence lock (`<name>:tab:<id>`) for its
+ * life, and `navigator.locks.query()` counts them; the browser releases a closed tab's locks.
+ * Without Web Locks peers cannot be counted, and a question waits for the first answer only.
+ */
+import type { AuthEvent } from './events.js';
+import { webLocks } from './lock.js';
 import type { Session } from './session.js';
+import { isToken, type Token } from './token.js';
+import { aborted, sleep } from './wait.js';
 
-export function joinTabs(channel: Channel, session: Session, refresher: Refresher, observable: Observable): () => void {
-  return channel.listen((message) => {
-    observable.emit({ type: 'tab:message', kind: message.t });
+export type Announcement = { t: 'token'; token: Token } | { t: 'login'; token: Token } | { t: 'end' } | { t: 'outage'; until: number };
+
+type Message = Announcement | { t: 'query'; id: string } | { t: 'answer'; id: string; token?: Token } | { t: 'bye' };
+
+/** A message as received: with its sender. */
+type Received = Message & { from: string };
+
+/** What the refresher does with what the tabs say. */
+export interface Listener {
+  /** A peer's token (an answer, an announcement): taken if newer. */
+  adopt(token: Token): void;
+  /** A peer's refresh failed again: no refresh here before `until`. */
+  heardOutage(until: number): void;
+}
+
+const CHECKS: Record<Message['t'], (m: Record<string, unknown>) => boolean> = {
+  query: (m) => typeof m.id === 'string',
+  answer: (m) => typeof m.id === 'string' && (m.token === undefined || isToken(m.token)),
+  token: (m) => isToken(m.token),
+  login: (m) => isToken(m.token),
+  end: () => true,
+  outage: (m) => Number.isFinite(m.until),
+  bye: () => true,
+};
+
+function parse(data: unknown, scope: string): Received | undefined {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const m = data as Record<string, unknown>;
+  if (m.scope !== scope || typeof m.from !== 'string' || typeof m.t !== 'string' || !Object.hasOwn(CHECKS, m.t)) return undefined;
+  return CHECKS[m.t as Message['t']](m) ? (m as unknown as Received) : undefined;
+}
+
+const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString(36);
+
+export type Tabs = ReturnType<typeof openTabs>;
+
+/**
+ * Opens the tab channel `name` for the instances of `scope`; `undefined` where there is none
+ * (`channel: false`, no BroadcastChannel). `closing` is `dispose()`.
+ */
+export function openTabs(name: string | false, scope: string, session: Session, emit: (event: AuthEvent) => void, closing: AbortSignal) {
+  if (name === false || typeof BroadcastChannel === 'undefined') return undefined;
+  const channel = new BroadcastChannel(name);
+  // Node (SSR, tests) keeps a process alive for an open channel; a browser tab has no such notion.
+  (channel as { unref?: () => void }).unref?.();
+  const self = randomId();
+  /** The questions this instance asked and awaits answers to, by id. */
+  const questions = new Map<string, (answer: Received & { t: 'answer' }) => void>();
+  let listener: Listener | undefined;
+
+  const post = (message: Message) => {
+    if (!closing.aborted) channel.postMessage({ ...message, from: self, scope });
+  };
+
+  // Locks go by channel and scope: the tabs a tab can count are the ones that can answer it.
+  const lockName = `${name} ${scope}`;
+  const presencePrefix = `${lockName}:tab:`;
+  const locks = webLocks();
+  // Held until dispose(); a page that cannot take locks (sandboxed, opaque origin) just has no presence.
+  locks?.request(presencePrefix + self, { signal: closing }, () => aborted(closing)).catch(() => {});
+
+  /** How many other instances are alive; undefined where that cannot be known (no Web Locks), or once disposed. Never rejects. */
+  async function countPeers(): Promise<number | undefined> {
+    if (!locks?.query) return undefined;
+    try {
+      // An instance disposed an instant ago (a StrictMode remount, a hot update) releases its
+      // presence lock after this task: look once it has.
+      await sleep(0, closing);
+      const { held = [] } = await locks.query();
+      const others = held.map((lock) => lock.name).filter((n) => n?.startsWith(presencePrefix) && n !== presencePrefix + self);
+      return new Set(others).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  function hear(message: Received): void {
+    emit({ type: 'tab:message', kind: message.t });
     switch (message.t) {
       case 'query': {
         const token = session.token();
-        channel.post(token ? { t: 'answer', id: message.id, token } : { t: 'answer', id: message.id });
+        post(token ? { t: 'answer', id: message.id, token } : { t: 'answer', id: message.id });
         break;
       }
       case 'answer':
+        questions.get(message.id)?.(message);
+        if (message.token) listener?.adopt(message.token);
+        break;
       case 'token':
-        if (message.token) session.offer(message.token);
+        listener?.adopt(message.token);
         break;
       case 'login':
         // Whatever this tab held or when it ended: a login after it is a new session for every tab.
-        if (session.token()?.accessToken !== message.token.accessToken) session.login(message.token);
+        if (session.token()?.accessToken !== message.token.accessToken) session.startWith(message.token);
         break;
       case 'end':
-        if (observable.get().status !== 'anonymous') session.end('remote');
+        if (session.getState().status !== 'anonymous') session.end('remote');
         break;
       case 'outage':
-        refresher.heardOutage(message.until);
+        listener?.heardOutage(message.until);
         break;
       default:
-        break; // claim, release, bye: the lock's and the channel's business
+        break; // bye: nothing is waiting on a peer by name
     }
+  }
+
+  channel.onmessage = (event: MessageEvent) => {
+    const message = parse(event.data, scope);
+    if (message && message.from !== self) hear(message);
+  };
+  // A tab going away says so.
+  const sayBye = () => post({ t: 'bye' });
+  globalThis.addEventListener?.('pagehide', sayBye);
+  closing.addEventListener('abort', () => {
+    channel.postMessage({ t: 'bye', from: self, scope });
+    globalThis.removeEventListener?.('pagehide', sayBye);
+    channel.close();
   });
+
+  return {
+    /** The name the refresh lock of these tabs goes by. */
+    lockName,
+    /** Who hears peers' tokens and outages (the refresher). */
+    listen(to: Listener): void {
+      listener = to;
+    },
+    announce: (message: Announcement) => post(message),
+    /** Starts counting the live peers now (to overlap with other work); pass the result to `ask`. */
+    countPeers,
+    /**
+     * Asks every peer for its token; resolves once every counted peer answered (without Web Locks:
+     * the first), once an answer carries a token `enough` accepts, or after `timeoutMs`. The tokens
+     * themselves go to the listener.
+     */
+    async ask(enough: (token: Token) => boolean, timeoutMs: number, counted = countPeers()): Promise<void> {
+      const id = randomId();
+      const answered = new Set<string>();
+      let expected = Infinity;
+      const settled = new AbortController();
+      questions.set(id, ({ from, token }) => {
+        answered.add(from);
+        if (answered.size >= expected || (token && enough(token))) settled.abort();
+      });
+      post({ t: 'query', id });
+      void counted.then((peers) => {
+        expected = peers ?? 1;
+        if (answered.size >= expected) settled.abort();
+      });
+      await sleep(timeoutMs, settled.signal, closing).catch(() => {});
+      questions.delete(id);
+    },
+  };
 }

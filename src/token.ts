@@ -1,5 +1,8 @@
-/** What auth-fetch knows about an access token, and the checks every token passes on arrival. */
+/** What auth-fetch knows about an access token: the one parser of a token answer, and the checks every token passes. */
 import type { Clock } from './clock.js';
+import { show } from './options.js';
+
+export type TokenType = 'Bearer' | 'DPoP';
 
 export interface Token {
   readonly accessToken: string;
@@ -15,29 +18,23 @@ export interface Token {
   readonly tokenType?: TokenType | undefined;
 }
 
-export type TokenType = 'Bearer' | 'DPoP';
+/** A JWT's payload, decoded, never verified: only the server can judge a token. */
+export type Claims = Readonly<Record<string, unknown>>;
 
-/** The answer's `tokenType` (or OAuth's `token_type`), compared case-insensitively as RFC 6749 §5.1 says; Bearer by default. */
-export function readTokenType(value: unknown): TokenType | undefined {
+/**
+ * Whether `value` can go in `Authorization`: RFC 6750 §2.1's b64token. Anything else (a newline,
+ * non-ASCII) would make every later request throw in `Headers.set`, so it is refused on arrival.
+ */
+const isBearerToken = (value: unknown): value is string => typeof value === 'string' && /^[\w.~+/-]+=*$/.test(value);
+
+/** `Bearer` or `DPoP`, compared case-insensitively (RFC 6749 §5.1); absent means Bearer. */
+function readTokenType(value: unknown): TokenType | undefined {
   if (value === undefined) return 'Bearer';
   const lower = typeof value === 'string' ? value.toLowerCase() : undefined;
   if (lower === 'bearer') return 'Bearer';
   if (lower === 'dpop') return 'DPoP';
   return undefined;
 }
-
-/** A JWT's payload, decoded, never verified: only the server can judge a token. */
-export type Claims = Readonly<Record<string, unknown>>;
-
-/**
- * Whether `value` can go in `Authorization: Bearer …`: RFC 6750 §2.1's b64token. Anything else (a
- * newline, non-ASCII) would make every later request throw in `Headers.set`, so it is refused on arrival.
- */
-export const isBearerToken = (value: unknown): value is string => typeof value === 'string' && /^[\w.~+/-]+=*$/.test(value);
-
-/** Whether `value` is a usable `expiresIn`: absent, or a finite number of seconds > 0 (0 or less would be stale at once). */
-export const isExpiresIn = (value: unknown): value is number | undefined =>
-  value === undefined || (Number.isFinite(value) && (value as number) > 0);
 
 /** Reads a JWT's payload; `{}` for an opaque token or anything unreadable. */
 export function readClaims(jwt: string): Claims {
@@ -56,30 +53,38 @@ export function readClaims(jwt: string): Claims {
 // `Number.isFinite` is false for anything that is not a number (it does not coerce, unlike `isFinite`).
 const seconds = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
-export interface Issued {
-  accessToken: string;
-  /** Seconds, from the refresh answer or `setTokens`. */
-  expiresIn?: number | undefined;
-  tokenType?: TokenType | undefined;
-  /** When the request left (local ms); `-Infinity` for a token of unknown age (`setTokens`). */
-  sentAt: number;
-  receivedAt: number;
-}
 
 /**
- * Builds a Token, preferring the JWT's own `exp`, then the answer's `expiresIn`. Its `iat` is a
- * server time the clock learns from (issued no later than it reached us).
+ * The one reader of a token answer (`{ accessToken, expiresIn?, tokenType? }`: a refresh answer, a
+ * login answer, `setTokens`). Throws a TypeError that never quotes the token (error reports end up
+ * in logs). The JWT's own `exp` is preferred to `expiresIn`; its `iat` is a server time the clock
+ * learns from (issued no later than it reached us).
+ *
+ * @param sentAt when the request left (local ms); `-Infinity` for a token of unknown age (`setTokens`).
  */
-export function toToken({ accessToken, expiresIn, tokenType = 'Bearer', sentAt, receivedAt }: Issued, clock: Clock): Token {
+export function parseTokenAnswer(answer: unknown, clock: Clock, sentAt: number): Token {
+  const { accessToken, expiresIn, tokenType } = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
+  if (!isBearerToken(accessToken)) {
+    const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : show(accessToken);
+    throw new TypeError(__DEV__ ? `\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}` : 'accessToken');
+  }
+  // 0 or less would be stale at once.
+  if (expiresIn !== undefined && !((expiresIn as number) > 0 && Number.isFinite(expiresIn))) {
+    throw new TypeError(__DEV__ ? `\`expiresIn\` must be a finite number of seconds > 0, got ${show(expiresIn)}` : 'expiresIn');
+  }
+  const type = readTokenType(tokenType);
+  if (!type) throw new TypeError(__DEV__ ? `\`tokenType\` must be "Bearer" or "DPoP", got ${show(tokenType)}` : 'tokenType');
+  const receivedAt = clock.now();
   const claims = readClaims(accessToken);
   const exp = seconds(claims.exp);
   const iat = seconds(claims.iat);
   if (iat !== undefined) clock.observe(iat * 1000, sentAt, receivedAt);
   // `expiresIn` counts from when the request left at the latest: the server started no earlier.
   const start = (Number.isFinite(sentAt) ? sentAt : receivedAt) + clock.skew();
-  const expiresAt = exp ? exp * 1000 : expiresIn && start + expiresIn * 1000;
-  const lifetime = exp && iat ? (exp - iat) * 1000 : expiresIn && expiresIn * 1000;
-  return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt, tokenType };
+  const lifetimeMs = expiresIn === undefined ? undefined : (expiresIn as number) * 1000;
+  const expiresAt = exp ? exp * 1000 : lifetimeMs && start + lifetimeMs;
+  const lifetime = exp && iat ? (exp - iat) * 1000 : lifetimeMs;
+  return { accessToken, expiresAt, lifetime, exp, obtainedAt: receivedAt, tokenType: type };
 }
 
 const isOptionalNumber = (x: unknown) => x === undefined || Number.isFinite(x);
@@ -89,7 +94,7 @@ export function isToken(value: unknown): value is Token {
   if (typeof value !== 'object' || value === null) return false;
   const t = value as Token;
   return isBearerToken(t.accessToken) && isOptionalNumber(t.expiresAt) && isOptionalNumber(t.lifetime) &&
-    isOptionalNumber(t.exp) && Number.isFinite(t.obtainedAt) && (t.tokenType === undefined || t.tokenType === 'Bearer' || t.tokenType === 'DPoP');
+    isOptionalNumber(t.exp) && Number.isFinite(t.obtainedAt) && readTokenType(t.tokenType) !== undefined;
 }
 
 /** True when the token should be replaced before use: inside min(leeway, half its lifetime) of expiry. */

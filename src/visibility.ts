@@ -6,21 +6,19 @@
  */
 const THROTTLE_MS = 5_000;
 
-/** Calls `check` on return to the tab; returns the undo. Does nothing without `document` (SSR, workers). */
-export function onReturn(check: () => void): () => void {
+export type Return = 'visibilitychange' | 'online';
+
+/** Calls `check` on return to the tab until `closing` aborts. Does nothing without `document` (SSR, workers). */
+export function onReturn(check: (trigger: Return) => void, closing: AbortSignal): void {
   const doc = globalThis.document as Document | undefined;
-  if (!doc || typeof globalThis.addEventListener !== 'function') return () => {};
-  const last = { visibilitychange: -Infinity, online: -Infinity };
+  if (!doc || typeof globalThis.addEventListener !== 'function') return;
+  const last: Record<Return, number> = { visibilitychange: -Infinity, online: -Infinity };
   const handle = (event: Event) => {
-    const trigger = event.type as keyof typeof last;
+    const trigger = event.type as Return;
     if (doc.visibilityState !== 'visible' || Date.now() - last[trigger] < THROTTLE_MS) return;
     last[trigger] = Date.now();
-    check();
+    check(trigger);
   };
-  doc.addEventListener('visibilitychange', handle);
-  globalThis.addEventListener('online', handle);
-  return () => {
-    doc.removeEventListener('visibilitychange', handle);
-    globalThis.removeEventListener('online', handle);
-  };
+  doc.addEventListener('visibilitychange', handle, { signal: closing });
+  globalThis.addEventListener('online', handle, { signal: closing });
 }

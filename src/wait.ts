@@ -1,23 +1,14 @@
-/** Waiting: for a while, or for a promise until a signal ends the wait. */
+/**
+ * Waiting, written once: "until this settles, or one of these signals aborts". A budget is an
+ * `AbortSignal.timeout`, `dispose()` is the instance's closing signal, a caller's abort is its own
+ * signal; `AbortSignal.any` joins them.
+ */
 
-/** Waits `ms`; with a signal, rejects with its reason as soon as it aborts and leaves no timer behind. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+type MaybeSignal = AbortSignal | null | undefined;
 
-/** Settles like `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+/** Settles like `promise`, or rejects with the reason of the first of `signals` to abort; leaves no listener behind. */
+export function until<T>(promise: Promise<T>, ...signals: MaybeSignal[]): Promise<T> {
+  const signal = AbortSignal.any(signals.filter((s): s is AbortSignal => !!s));
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     if (signal.aborted) return onAbort();
@@ -26,22 +17,27 @@ export function within<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> 
   });
 }
 
-const followers = new WeakMap<AbortSignal, Set<AbortController>>();
-const nothing = () => {};
+/** Resolves after `ms`, or rejects as `until` does; its timer is cleared either way, so `dispose()` leaves none. */
+export function sleep(ms: number, ...signals: MaybeSignal[]): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  return until(elapsed, ...signals).finally(() => clearTimeout(timer));
+}
+
+/** Resolves when `signal` aborts (a lock held for an instance's life is released then). */
+export const aborted = (signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 
 /**
- * Makes `controller` abort when `signal` does; returns the undo. One listener per signal, however
- * many requests share it: Node warns past ten listeners (MaxListenersExceededWarning).
+ * A signal that follows `source` until `detach()`: a fetch's response outlives the request's wait,
+ * and the end of the session must not cut off a body the caller is still reading.
  */
-export function follow(controller: AbortController, signal: AbortSignal | null | undefined): () => void {
-  if (signal?.aborted) controller.abort(signal.reason);
-  if (!signal || signal.aborted) return nothing;
-  let set = followers.get(signal);
-  if (!set) {
-    const own = new Set<AbortController>();
-    signal.addEventListener('abort', () => own.forEach((c) => c.abort(signal.reason)), { once: true });
-    followers.set(signal, (set = own));
-  }
-  set.add(controller);
-  return () => void set.delete(controller);
+export function detachable(source: AbortSignal): { signal: AbortSignal; detach(): void } {
+  const controller = new AbortController();
+  const abort = () => controller.abort(source.reason);
+  if (source.aborted) abort();
+  else source.addEventListener('abort', abort, { once: true });
+  return { signal: controller.signal, detach: () => source.removeEventListener('abort', abort) };
 }

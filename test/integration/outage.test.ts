@@ -1,6 +1,7 @@
 /**
- * An outage seen by one tab is every tab's: after a peer's refresh failed, the others fail fast
- * instead of calling the endpoint too, until a token (theirs or a peer's) shows it works again.
+ * An outage seen by one tab is every tab's: a refresh waiting while a peer's failed shares that
+ * failure, and once a peer's refresh failed twice in a row the others fail fast instead of calling
+ * the endpoint too, until a token (theirs or a peer's) shows it works again.
  */
 import { describe, expect, it } from 'vitest';
 import { isRefreshError, type AuthFetch, type RefreshError } from '../../src/index.js';
@@ -15,8 +16,9 @@ const TIMEOUT = 320;
 async function twoTabsInAnOutage() {
   const api = tabs.api();
   const a = tabs.tab({ refreshTimeoutMs: TIMEOUT });
+  await a.ready;
   const b = tabs.tab({ refreshTimeoutMs: TIMEOUT });
-  await Promise.all([a.ready, b.ready]);
+  await b.ready;
   expect(tokenOf(b)).toBe(tokenOf(a));
   api.revoked.add(api.lastToken);
   api.mode = 'fail';
@@ -25,8 +27,17 @@ async function twoTabsInAnOutage() {
 }
 
 describe('an outage across tabs', () => {
-  it('a peer’s failed refresh makes this tab fail fast: no refresh call of its own', async () => {
+  it('one failed refresh in a peer is a blip: this tab still tries', async () => {
     const { api, a, b, me } = await twoTabsInAnOutage();
+    expect(isRefreshError(await me(a))).toBe(true);
+    const calls = api.refreshCalls;
+    expect(isRefreshError(await me(b))).toBe(true);
+    expect(api.refreshCalls).toBeGreaterThan(calls);
+  });
+
+  it('a peer’s second failed refresh in a row makes this tab fail fast: no refresh call of its own', async () => {
+    const { api, a, b, me } = await twoTabsInAnOutage();
+    expect(isRefreshError(await me(a))).toBe(true);
     expect(isRefreshError(await me(a))).toBe(true);
     const calls = api.refreshCalls;
     const error = (await me(b)) as RefreshError;
@@ -38,6 +49,8 @@ describe('an outage across tabs', () => {
   it('a peer’s new token ends the cooldown: the next refresh goes out', async () => {
     const { api, a, b, me } = await twoTabsInAnOutage();
     expect(isRefreshError(await me(a))).toBe(true);
+    expect(isRefreshError(await me(a))).toBe(true);
+    expect(((await me(b)) as Error).message).toMatch(/^Refresh not tried/);
     api.mode = 'ok';
     const fresh = await a.refresh(); // the app asks: not held back by the cooldown
     await until(() => tokenOf(b) === fresh, 'b to take the token');

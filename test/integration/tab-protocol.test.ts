@@ -152,6 +152,8 @@ describe('answering and reporting', () => {
     await a.ready;
     api.revoked.add(api.lastToken);
     api.mode = 'fail';
+    // Two failures in a row: the cooldown begins.
+    expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh failed/);
     expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh failed/);
     tabs.post({ t: 'login', token: rawToken(tokenOf(a)!) });
     await sleep(DELIVERY_MS);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAuthFetch, type AuthFetchOptions } from '../../src/index.js';
 import { createClock } from '../../src/clock.js';
-import { isStale, toToken } from '../../src/token.js';
+import { isStale, parseTokenAnswer } from '../../src/token.js';
 
 const offline = async () => new Response(null, { status: 401 });
 const make = (options: Record<string, unknown>) => () =>
@@ -88,7 +88,7 @@ describe('options are validated at creation', () => {
 describe('token timing', () => {
   it('the clock leaves a correct clock alone and corrects only what the evidence proves', () => {
     const skewAfter = (...sightings: Array<[server: number, sentAt: number, receivedAt: number]>) => {
-      const clock = createClock(() => 0);
+      const clock = createClock(() => 0, () => {});
       for (const [server, sentAt, receivedAt] of sightings) clock.observe(server, sentAt, receivedAt);
       return clock.skew();
     };
@@ -114,10 +114,10 @@ describe('token timing', () => {
     expect(isStale({ ...token, expiresAt: undefined }, 1e15, 60_000)).toBe(false);
   });
 
-  it('toToken falls back to expiresIn and tolerates garbage', () => {
-    const clock = createClock(() => 0);
-    expect(toToken({ accessToken: 'not.a.jwt', expiresIn: 10, sentAt: 1000, receivedAt: 1200 }, clock).expiresAt).toBe(11_000);
-    expect(toToken({ accessToken: 'a.%%%.c', sentAt: 0, receivedAt: 0 }, clock).expiresAt).toBeUndefined();
-    expect(toToken({ accessToken: 'a.bnVsbA.c', sentAt: 0, receivedAt: 0 }, clock).exp).toBeUndefined(); // payload "null"
+  it('parseTokenAnswer falls back to expiresIn and tolerates garbage', () => {
+    const clock = createClock(() => 1200, () => {});
+    expect(parseTokenAnswer({ accessToken: 'not.a.jwt', expiresIn: 10 }, clock, 1000).expiresAt).toBe(11_000);
+    expect(parseTokenAnswer({ accessToken: 'a.~~~.c' }, clock, 0).expiresAt).toBeUndefined();
+    expect(parseTokenAnswer({ accessToken: 'a.bnVsbA.c' }, clock, 0).exp).toBeUndefined(); // payload "null"
   });
 });

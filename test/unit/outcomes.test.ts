@@ -112,12 +112,12 @@ describe('refresh outcomes', () => {
   });
 
   it.each([
-    ['expiresIn 0', () => Response.json({ accessToken: 'opaque', expiresIn: 0 }), /^Refresh failed: `expiresIn` must be a number of seconds > 0, got 0$/, 200],
+    ['expiresIn 0', () => Response.json({ accessToken: 'opaque', expiresIn: 0 }), /^Refresh failed: `expiresIn` must be a finite number of seconds > 0, got 0$/, 200],
     ['expiresIn -60', () => Response.json({ accessToken: 'opaque', expiresIn: -60 }), /`expiresIn`.*got -60$/, 200],
     ['expiresIn "300"', () => Response.json({ accessToken: 'opaque', expiresIn: '300' }), /`expiresIn`.*got "300"$/, 200],
     ['expiresIn null', () => Response.json({ accessToken: 'opaque', expiresIn: null }), /`expiresIn`.*got null$/, 200],
-    ['accessToken 123', () => Response.json({ accessToken: 123 }), /^Refresh failed: the answer has no `accessToken` string$/, 200],
-    ['a newline in accessToken', () => Response.json({ accessToken: 'abc\ndef' }), /^Refresh failed: `accessToken` is not a valid bearer token$/, 200],
+    ['accessToken 123', () => Response.json({ accessToken: 123 }), /^Refresh failed: `accessToken` must be a bearer token \(RFC 6750 b64token\), got 123$/, 200],
+    ['a newline in accessToken', () => Response.json({ accessToken: 'abc\ndef' }), /^Refresh failed: `accessToken` must be a bearer token \(RFC 6750 b64token\), got a string of 7 characters$/, 200],
     ['a 200 that is not JSON', () => new Response('<html>hi</html>'), /^Refresh failed: /, 200],
     ['a 204', () => new Response(null, { status: 204 }), /^Refresh failed: /, 204],
   ])('an unusable answer (%s) is a RefreshError that says why, with the status', async (_, answer, message, status) => {

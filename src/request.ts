@@ -1,7 +1,9 @@
 /**
- * Turns a fetch call into something that can be sent twice: the same body, the same
- * `Idempotency-Key`, a different `Authorization` header.
+ * Turns a fetch call into a request that can be sent more than once: its URL read once (what was
+ * checked is what is sent), the same body and `Idempotency-Key` on every send, a fresh
+ * `Authorization` each time.
  */
+import type { Clock } from './clock.js';
 import { show, type Config } from './options.js';
 import { sendWithProof, type Sent } from './send.js';
 import type { Token } from './token.js';
@@ -27,19 +29,24 @@ export interface Prepared {
   /** The caller's own abort signal, if any. */
   signal: AbortSignal | null | undefined;
   /**
-   * Sends with `token` in `Authorization` and `signal` (which must follow the caller's), and once more
-   * when the proof hook asks for it; each send carries a fresh copy of the body.
+   * Sends with `token` and `signal` (which must follow the caller's), and once more when the proof
+   * hook asks for it; each send carries a fresh copy of the body.
    */
   send(token: Token | undefined, signal: AbortSignal): Promise<Sent>;
 }
 
+/** The URL a fetch call names, read once: a `URL` or a `Request` read again later may have changed. */
 export function requestUrl(input: RequestInfo | URL): string {
   return isRequest(input) ? input.url : String(input);
 }
 
-/** Returns `undefined` when the request must go out untouched (the caller set `Authorization`). */
-export function prepare(input: RequestInfo | URL, init: RequestInit | undefined, url: URL, config: Config): Prepared | undefined {
+/**
+ * Prepares the call to `url` (the call's URL, resolved and checked); `undefined` when it must go out
+ * untouched (the caller set `Authorization`).
+ */
+export function prepare(input: RequestInfo | URL, init: RequestInit | undefined, url: URL, config: Config, clock: Clock): Prepared | undefined {
   const request = isRequest(input) ? input : undefined;
+  const checkedUrl = request?.url;
   const headers = new Headers(init?.headers ?? request?.headers);
   if (headers.has('authorization')) return undefined;
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
@@ -47,16 +54,16 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   if (idem && idem.methods.includes(method) && !headers.has(idem.header)) {
     const key: unknown = idem.key();
     // Sending "undefined" as every POST's key would make the server merge different requests.
-    if (typeof key !== 'string' || key === '') throw new TypeError(`\`idempotency.key\` must return a non-empty string, got ${show(key)}`);
+    if (typeof key !== 'string' || key === '') throw new TypeError(__DEV__ ? `\`idempotency.key\` must return a non-empty string, got ${show(key)}` : 'idempotency.key');
     headers.set(idem.header, key);
   }
   let body = init?.body;
   // A Request's body, unlike a stream, can be kept by cloning it before the first send.
-  const bodyKept = !isOneShot(body);
-  const replayable = bodyKept && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
-  // At most three sends (the first, the replay, one resend for a proof's nonce each time): copies
-  // of a Request's body taken before the first send reads it.
-  const copies = replayable && request?.body && body == null ? [request.clone(), ...(config.dpop ? [request.clone(), request.clone()] : [])] : [];
+  const replayable = !isOneShot(body) && (IDEMPOTENT.includes(method) || (!!idem && headers.has(idem.header)));
+  // Up to two sends (the first, the replay), and one resend each for a proof's nonce: copies of a
+  // Request's body taken before the first send reads it.
+  const spares = config.dpop ? 3 : 1;
+  const copies = replayable && request?.body && body == null ? Array.from({ length: spares }, () => request.clone()) : [];
   let sends = 0;
   return {
     url,
@@ -71,15 +78,16 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
         body = await new Response(body).blob();
       }
       const sendOnce = (extra: Record<string, string>) => {
-        const sendHeaders = new Headers(headers);
-        for (const [name, value] of Object.entries(extra)) sendHeaders.set(name, value);
-        // A Request body is read by its send: later sends take a copy made before the first one.
-        const sent = sends++ && copies.length ? copies.shift()! : input;
-        const options: RequestInit = { ...init, headers: sendHeaders, signal };
+        // Exactly what was checked: a Request whose URL reads differently now is not sent anywhere.
+        if (request && request.url !== checkedUrl) throw new TypeError(__DEV__ ? 'the Request’s URL changed after it was passed to authFetch' : 'url');
+        const sent = new Headers(headers);
+        for (const [name, value] of Object.entries(extra)) sent.set(name, value);
+        const options: RequestInit = { ...init, headers: sent, signal };
         if (body !== init?.body) options.body = body ?? null;
-        return config.fetch(sent, options);
+        const first = sends++ === 0;
+        return config.fetch(first || !copies.length ? (request ?? url.href) : copies.shift()!, options);
       };
-      return sendWithProof(config.dpop, { method, url: url.href, token }, sendOnce, replayable);
+      return sendWithProof({ clock, proof: config.dpop }, { method, url: url.href, token }, sendOnce, replayable);
     },
   };
 }
