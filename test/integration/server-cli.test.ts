@@ -86,9 +86,11 @@ describe('reference server CLI (playground/main.ts)', () => {
     expect(await proc.exited).toBe(0);
   });
 
-  it("listens by default on a port that is not Vite's (5173 dev, 4173 preview), the one README documents", () => {
+  it("listens by default on a port that is not Vite's (5173 dev, 4173 preview), the one README and docs/server.md document", () => {
     expect([5173, 4173]).not.toContain(DEFAULTS.port);
-    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const readme = ['../../README.md', '../../docs/server.md']
+      .map((path) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8'))
+      .join('\n');
     expect(readme).toContain(`| \`HOST\` / \`PORT\` | \`127.0.0.1\` / \`${DEFAULTS.port}\` |`);
     expect(readme).toContain(`serves http://127.0.0.1:${DEFAULTS.port}`);
     expect(readme).not.toMatch(/127\.0\.0\.1:5173|PORT=5173/);
