@@ -72,6 +72,17 @@ describe('reference server CLI (playground/main.ts)', () => {
     expect(await proc.exited).toBe(0);
   });
 
+  it.each([
+    [{}, "allowed origins: this server's own (a Vite dev server's page needs e.g. ALLOWED_ORIGINS=http://localhost:5173)", `access tokens live ${DEFAULTS.accessTtl} s`],
+    [{ ALLOWED_ORIGINS: 'http://localhost:5173,http://localhost:5174', ACCESS_TTL: '10' }, 'allowed origins: http://localhost:5173, http://localhost:5174 (ALLOWED_ORIGINS)', 'access tokens live 10 s'],
+  ])('with %o prints its allowed origins and the access tokens\' lifetime', async (env, origins, lifetime) => {
+    const proc = run(env);
+    await printedUrl(proc);
+    await expect.poll(() => proc.output()).toContain('(ACCESS_TTL)');
+    expect(proc.output()).toContain(origins);
+    expect(proc.output()).toContain(lifetime);
+  });
+
   it('serves HTTPS with TLS_CERT and TLS_KEY', async () => {
     const proc = run({ TLS_CERT: certificate.certPath, TLS_KEY: certificate.keyPath });
     const url = await printedUrl(proc);
