@@ -13,7 +13,7 @@ import { build } from 'esbuild';
  * The most the core may take; raising it takes a commit that says why.
  * - 5,300 → 5,900 B (2026-11-29): 17 defect fixes found by probing the API (+585 B).
  * - 5,900 → 9,000 B (2026-11-30): the features of issues 11 and 12, measured by taking each out of
- *   the bundle (README, "Size"): refresh retries and the shared cooldown, the presence lock and
+ *   the bundle (docs/benchmarks.md, "Size"): refresh retries and the shared cooldown, the presence lock and
  *   lone-tab start-up, login() and LoginError, the misconfiguration report, claims and refusals in
  *   the state, the session hint, return-to-tab refreshes, skew from every server time, scoped
  *   tab messages, and dispose() ending every wait and timer. The split into modules costs little
