@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 import { readmeRecipes } from './test/helpers/readme-recipes.js';
 
 /**
- * The real Vue and Svelte compilers for `.vue` and `.svelte` files (README's component recipes
+ * The real Vue and Svelte compilers for `.vue` and `.svelte` files (the docs' component recipes
  * among them), and `auth-fetch-tabs` as an app imports it, mapped to the source under test (the example
  * apps and check:package test the built package through `exports`).
  */

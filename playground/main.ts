@@ -1,5 +1,5 @@
 import { appLines } from './apps/builds.js';
-import { ConfigError, optionsFromEnv } from './config.js';
+import { ConfigError, DEFAULTS, optionsFromEnv, type StartOptions } from './config.js';
 import { start } from './server.js';
 import type { Store } from './store/store.js';
 
@@ -16,6 +16,14 @@ async function openStore(redisUrl: string | undefined): Promise<Store | undefine
   return connectRedisStore(redisUrl, { log: (line) => console.log(line) });
 }
 
+/** What a first login depends on: which pages may use the session, and how long a token lives. */
+function settingsLines(options: StartOptions): string[] {
+  const origins = options.allowedOrigins
+    ? `${options.allowedOrigins.join(', ')} (ALLOWED_ORIGINS)`
+    : "this server's own (a Vite dev server's page needs e.g. ALLOWED_ORIGINS=http://localhost:5173)";
+  return [`  allowed origins: ${origins}`, `  access tokens live ${options.accessTtl ?? DEFAULTS.accessTtl} s (ACCESS_TTL)`];
+}
+
 async function main(): Promise<void> {
   const { redisUrl, ...options } = optionsFromEnv(process.env);
   if (redisUrl !== undefined && options.jwtSecret === undefined) {
@@ -24,7 +32,7 @@ async function main(): Promise<void> {
   const store = await openStore(redisUrl);
   const server = await start({ ...options, ...(store ? { store } : {}), log: (line) => console.log(line) });
   console.log(`auth-fetch playground: ${server.url}  (store: ${redisUrl ? 'redis' : 'memory'})`);
-  for (const line of appLines(server.url)) console.log(line);
+  for (const line of [...settingsLines(options), ...appLines(server.url)]) console.log(line);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: figures, not tests. Every figure is measured in this run, and printed as a
- * Markdown table (for README) with the machine it ran on:
+ * Markdown table (for docs/benchmarks.md) with the machine it ran on:
  * 1. per-call overhead over the bare fetch underneath, with a stub fetch (no network): authFetch, ky,
  *    ofetch; in Node and in Chromium (bench-overhead.ts, bench-browser.ts);
  * 2. throughput against a real loopback node:http API (in a child process): raw fetch (with and

@@ -331,6 +331,30 @@ describe('playground in Chromium', () => {
     expectClean(tabs);
   });
 
+  it("words the other tabs' doings: Expire is one replaced token, a signed-out tab hearing a session end logs nothing", async () => {
+    const s = await server();
+    const ctx = await context();
+    const logText = (tab: { page: import('playwright-core').Page }) => tab.page.locator('#log').innerText();
+    const heard = (tab: { page: import('playwright-core').Page }, kind: string) =>
+      tab.page.evaluate((k) => window.demo.events.filter((e) => e.type === 'tab:message' && e.kind === k).length, kind);
+
+    // A signed-out tab, then a second one whose start-up refresh is refused: it tells the first that the session ended.
+    const first = await openTab(ctx, s.url);
+    const second = await openTab(ctx, s.url);
+    await expect.poll(() => heard(first, 'end')).toBeGreaterThan(0);
+    expect(await logText(first)).not.toMatch(/signed out|ended the session/);
+
+    await first.page.evaluate(() => window.demo.login());
+    await waitForStatus(second.page, 'authenticated');
+    expect(await logText(second)).toContain('another tab signed in: this tab joins its session');
+    await first.page.evaluate(() => window.demo.expireNow());
+    await expect.poll(() => logText(second)).toContain('another tab replaced the access token of this session');
+    const log = await logText(second);
+    expect(log).not.toContain('channel message');
+    expect(log.match(/another tab (signed in|replaced)/g)).toHaveLength(2);
+    expectClean([first, second]);
+  });
+
   it('is usable at a narrow width', async () => {
     const s = await server();
     const ctx = await context({ width: 390, height: 844 });

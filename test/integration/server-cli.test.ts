@@ -72,6 +72,17 @@ describe('reference server CLI (playground/main.ts)', () => {
     expect(await proc.exited).toBe(0);
   });
 
+  it.each([
+    [{}, "allowed origins: this server's own (a Vite dev server's page needs e.g. ALLOWED_ORIGINS=http://localhost:5173)", `access tokens live ${DEFAULTS.accessTtl} s`],
+    [{ ALLOWED_ORIGINS: 'http://localhost:5173,http://localhost:5174', ACCESS_TTL: '10' }, 'allowed origins: http://localhost:5173, http://localhost:5174 (ALLOWED_ORIGINS)', 'access tokens live 10 s'],
+  ])('with %o prints its allowed origins and the access tokens\' lifetime', async (env, origins, lifetime) => {
+    const proc = run(env);
+    await printedUrl(proc);
+    await expect.poll(() => proc.output()).toContain('(ACCESS_TTL)');
+    expect(proc.output()).toContain(origins);
+    expect(proc.output()).toContain(lifetime);
+  });
+
   it('serves HTTPS with TLS_CERT and TLS_KEY', async () => {
     const proc = run({ TLS_CERT: certificate.certPath, TLS_KEY: certificate.keyPath });
     const url = await printedUrl(proc);
@@ -86,9 +97,11 @@ describe('reference server CLI (playground/main.ts)', () => {
     expect(await proc.exited).toBe(0);
   });
 
-  it("listens by default on a port that is not Vite's (5173 dev, 4173 preview), the one README documents", () => {
+  it("listens by default on a port that is not Vite's (5173 dev, 4173 preview), the one README and docs/server.md document", () => {
     expect([5173, 4173]).not.toContain(DEFAULTS.port);
-    const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+    const readme = ['../../README.md', '../../docs/server.md']
+      .map((path) => readFileSync(fileURLToPath(new URL(path, import.meta.url)), 'utf8'))
+      .join('\n');
     expect(readme).toContain(`| \`HOST\` / \`PORT\` | \`127.0.0.1\` / \`${DEFAULTS.port}\` |`);
     expect(readme).toContain(`serves http://127.0.0.1:${DEFAULTS.port}`);
     expect(readme).not.toMatch(/127\.0\.0\.1:5173|PORT=5173/);

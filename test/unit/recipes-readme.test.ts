@@ -1,8 +1,8 @@
 /**
- * README's recipes, run as written in happy-dom against a fake API, with the real frameworks: the
- * vanilla snippet as a module body with its imports supplied, the Vue, Svelte and React ones as
- * modules that the real Vite plugins compile (test/helpers/readme-recipes.ts), each importing the
- * test's instance as `./auth.js`.
+ * The documentation's recipes (README.md and the Markdown files under docs/), run as written in
+ * happy-dom against a fake API, with the real frameworks: each is a module that the real Vite
+ * plugins compile (test/helpers/readme-recipes.ts). The framework recipes import the test's instance as
+ * `./auth.js`; the vanilla page imports README's own `auth.ts`, whose instance the test disposes.
  */
 import { createElement, StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -16,17 +16,6 @@ import { fakeApi } from '../helpers/fake-api.js';
 import { recipe } from '../helpers/readme-recipes.js';
 import { countingBroadcastChannel, countListeners } from '../helpers/listeners.js';
 import { provideToRecipes } from '../helpers/recipe-auth.js';
-
-/** Runs a JS recipe as a module body: its imports are `imports` (all required), its exports the result. */
-async function run(name: string, imports: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const code = recipe(name);
-  const imported = [...code.matchAll(/^import \{([^}]+)\}/gm)].flatMap((m) => m[1]!.split(',').map((s) => s.trim()));
-  expect(Object.keys(imports).sort()).toEqual(imported.sort());
-  const exported = [...code.matchAll(/^export (?:const|function) (\w+)/gm)].map((m) => m[1]);
-  const body = `${code.replace(/^import .*$/gm, '').replace(/^export /gm, '')}\nreturn { ${exported.join(', ')} };`;
-  const AsyncFunction = (async () => {}).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<Record<string, unknown>>;
-  return new AsyncFunction(...Object.keys(imports), body)(...Object.values(imports));
-}
 
 /** The app's server: the fake API plus a login route, answering relative URLs of the page. */
 function server() {
@@ -86,31 +75,37 @@ async function anonymousApp() {
   return { authFetch, listeners, signIn };
 }
 
-describe('vanilla JS recipe', () => {
+describe("vanilla TypeScript recipe (docs/recipes/vanilla.md's page, README's auth.ts)", () => {
   it('shows the login form while anonymous, signs in on submit, loads /api/me with the token, signs out', async () => {
     const { api, logins } = server();
-    document.body.innerHTML = `
-      <form id="login"><input name="username" value="alice"><input name="password" value="wonderland"></form>
-      <main id="app"></main><button id="logout">Log out</button>`;
-    const $ = (selector: string) => document.querySelector<HTMLElement>(selector)!;
-    const { authFetch, loadMe } = (await run('vanilla', { createAuthFetch: tracked })) as { authFetch: AuthFetch; loadMe: () => Promise<unknown> };
+    // The recipe's index.html without its <script>: the test imports main.ts itself.
+    const page = new DOMParser().parseFromString(recipe('vanilla/index.html'), 'text/html');
+    page.querySelectorAll('script').forEach((script) => script.remove());
+    document.body.innerHTML = page.body.innerHTML;
+    await import('readme:vanilla/main.ts');
+    const { authFetch } = await import('readme:vanilla/auth.ts');
+    made.push(authFetch);
+    const $ = <T extends HTMLElement>(selector: string) => document.querySelector<T>(selector)!;
 
     await authFetch.ready;
-    expect([$('#login').hidden, $('#app').hidden]).toEqual([false, true]);
+    expect([$('#login-form').hidden, $('#signed-in').hidden]).toEqual([false, true]);
 
+    $<HTMLInputElement>('[name=username]').value = 'alice';
+    $<HTMLInputElement>('[name=password]').value = 'wonderland';
     const signedIn = until(authFetch, 'authenticated');
-    $('#login').dispatchEvent(new Event('submit', { cancelable: true }));
+    $('#login-form').dispatchEvent(new Event('submit', { cancelable: true }));
     await signedIn;
     expect(JSON.parse(logins[0]!)).toEqual({ username: 'alice', password: 'wonderland' });
-    expect([$('#login').hidden, $('#app').hidden]).toEqual([true, false]);
+    expect([$('#login-form').hidden, $('#signed-in').hidden]).toEqual([true, false]);
 
-    expect(await loadMe()).toMatchObject({ ok: true });
+    $('#load-me').click();
+    await vi.waitFor(() => expect(JSON.parse($('#answer').textContent)).toMatchObject({ ok: true }));
     expect(api.state.requests.at(-1)?.authorization).toMatch(/^Bearer /);
 
     const signedOut = until(authFetch, 'anonymous');
     $('#logout').click();
     await signedOut;
-    expect([$('#login').hidden, $('#app').hidden]).toEqual([false, true]);
+    expect([$('#login-form').hidden, $('#signed-in').hidden, $('#answer').textContent]).toEqual([false, true, '']);
   });
 });
 

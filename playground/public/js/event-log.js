@@ -2,6 +2,7 @@
 // The event log panel: auth-fetch's events in words, newest first, repeated lines folded into ×N.
 
 /** @typedef {import('/lib/index.js').AuthEvent} AuthEvent */
+/** @typedef {import('/lib/index.js').SessionState['status']} SessionStatus */
 /** @typedef {'refresh' | 'replay' | 'tab' | 'session' | 'error' | 'info'} LogKind */
 
 const LOG_CAP = 200;
@@ -53,17 +54,40 @@ export function clearLog() {
 }
 
 /**
- * Channel messages in words. A `token` message may be an answer to a query, a new token, or a
- * released claim with no token at all, so it is not worded as "shared its token": that line is
- * logged when this tab actually took another tab's token (`refresh:success` from a tab).
- * @type {Record<string, string>}
+ * The other tabs' messages in words, for a tab whose session is `status` when it hears them. Each
+ * says what the other tab did, not the message's name. Silent (undefined): an `end` heard by a tab
+ * that already had no session changes nothing here, and in a tab that had one, the `session:end`
+ * line that follows says it ("signed out: another tab …"). A `login` is either a sign-in (this tab
+ * joins) or a new token for the session this tab shares (Expire in all tabs sends one).
+ * @type {Record<string, (status: SessionStatus) => string | undefined>}
  */
 const TAB_MESSAGES = {
-  query: 'another tab asked for the current token',
-  token: 'channel message from another tab: token',
-  end: 'another tab ended the session',
-  claim: 'another tab claimed the refresh',
-  bye: 'another tab closed',
+  query: () => 'another tab asked which token this one holds',
+  answer: () => 'another tab answered which token it holds',
+  token: () => 'another tab got a new token from the server',
+  login: (status) =>
+    status === 'authenticated' ? 'another tab replaced the access token of this session' : 'another tab signed in: this tab joins its session',
+  end: () => undefined,
+  outage: () => "another tab's refresh failed: no tab tries again for a while",
+  claim: () => 'another tab took its turn to refresh',
+  release: () => 'another tab finished its turn to refresh',
+  bye: () => 'another tab closed',
+};
+
+/** Why a refresh started, in words. @type {Record<string, string>} */
+const REFRESH_REASONS = {
+  startup: 'page opened: asking the server whether there is a session',
+  proactive: 'the token is about to expire: refreshing it before the request',
+  reactive: 'a request got 401: refreshing the token',
+  manual: 'the app asked for a refresh',
+};
+
+/** Why the session ended, in words (`refused`: the server's answer to the refresh token). @type {Record<string, string>} */
+const END_REASONS = {
+  logout: 'signed out (Log out in this tab)',
+  remote: 'signed out: another tab logged out, or the server refused its refresh token',
+  rejected: 'signed out: the server refused the refresh token',
+  disposed: 'signed out: this instance was disposed',
 };
 
 /** @param {string} url */
@@ -77,29 +101,47 @@ function shortUrl(url) {
 }
 
 /**
- * The log line for an auth-fetch event.
+ * The log line for an auth-fetch event, in plain words, or undefined when it changes nothing
+ * worth a line. `status` is this tab's session status when the event came.
  * @param {AuthEvent} event
- * @returns {[LogKind, string]}
+ * @param {SessionStatus} status
+ * @returns {[LogKind, string] | undefined}
  */
-export function describeEvent(event) {
+export function describeEvent(event, status) {
   switch (event.type) {
     case 'refresh:start':
-      return ['refresh', `refresh started (${event.reason})`];
+      return ['refresh', REFRESH_REASONS[event.reason] ?? `refresh started (${event.reason})`];
     case 'refresh:success':
       return event.source === 'tab'
         ? ['tab', 'another tab shared its token: no refresh needed here']
-        : ['refresh', 'refresh finished: new token from the server'];
+        : ['refresh', 'new access token from the server'];
     case 'refresh:error':
       return ['error', `refresh failed: ${event.error.name}${event.error.message ? ` (${event.error.message})` : ''}`];
     case 'replay':
-      return ['replay', `401 → replayed ${event.method} ${shortUrl(event.url)}`];
+      return ['replay', `got 401, sent again with the new token: ${event.method} ${shortUrl(event.url)}`];
     case 'session:start':
-      return ['session', 'session started'];
-    case 'session:end':
-      return ['session', `session ended (${event.reason})`];
-    case 'tab:message':
-      return ['tab', TAB_MESSAGES[event.kind] ?? `channel message from another tab: ${event.kind}`];
+      return ['session', 'signed in'];
+    case 'session:end': {
+      const refused = event.refused ? ` (${event.refused.status ?? ''} ${event.refused.code ?? ''})`.replace(/\s+\)/, ')') : '';
+      return ['session', `${END_REASONS[event.reason] ?? `signed out (${event.reason})`}${refused}`];
+    }
+    case 'tab:message': {
+      const words = TAB_MESSAGES[event.kind];
+      if (!words) return ['tab', `another tab sent "${event.kind}"`];
+      const text = words(status);
+      return text === undefined ? undefined : ['tab', text];
+    }
   }
   // An event type newer than this page.
   return ['info', /** @type {{ type: string }} */ (event).type];
+}
+
+/**
+ * What start-up found, in words.
+ * @param {SessionStatus} status
+ */
+export function describeReady(status) {
+  if (status === 'authenticated') return 'ready: signed in';
+  if (status === 'anonymous') return 'ready: not signed in';
+  return 'ready: the server did not answer (the next request tries again)';
 }

@@ -4,13 +4,15 @@
 // `window.demo` (its contract: ../demo.d.ts), which the browser tests and the soak drive and read.
 import { createPost, burst, expireNow, login, logout, me, openTab } from './actions.js';
 import { authFetch, options, tabId } from './client.js';
-import { clearLog, describeEvent, log } from './event-log.js';
+import { clearLog, describeEvent, describeReady, log } from './event-log.js';
 import * as records from './records.js';
 import { render, startExpiryClock } from './session-panel.js';
 
 authFetch.on((event) => {
   records.recordEvent(event);
-  log(...describeEvent(event));
+  // The status before the event's effect: a tab's message is worded by what it changes here.
+  const line = describeEvent(event, authFetch.getState().status);
+  if (line) log(...line);
   render();
 });
 authFetch.subscribe((state) => {
@@ -83,7 +85,7 @@ demo.ready = Promise.resolve(authFetch.ready)
   })
   .then(() => {
     demo.isReady = true;
-    log('session', `ready: ${authFetch.getState().status}`);
+    log('session', describeReady(authFetch.getState().status));
     render();
   });
 window.demo = demo;
