@@ -31,6 +31,11 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'happy-dom', setupFiles: ['test/setup/development.ts'] },
       },
       {
+        // The production build's behaviour: no developer-only text, the same errors and guards.
+        ...frameworks,
+        test: { name: 'production', include: ['test/production/**/*.test.ts'], environment: 'happy-dom', setupFiles: ['test/setup/production.ts'] },
+      },
+      {
         ...frameworks,
         test: {
           name: 'integration',

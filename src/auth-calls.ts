@@ -3,7 +3,7 @@ import type { Clock } from './clock.js';
 import { LoginError, LogoutError } from './errors.js';
 import type { Config } from './options.js';
 import { errorCode } from './refresh-call.js';
-import { sendWithProof } from './send.js';
+import { postSessionCall } from './send.js';
 import { parseTokenAnswer, type Token } from './token.js';
 
 export interface Tokens {
@@ -15,32 +15,16 @@ export interface Tokens {
   tokenType?: 'Bearer' | 'DPoP';
 }
 
-/** Adds `extra` to a copy of `headers`. */
-function withHeaders(headers: HeadersInit | undefined, extra: Record<string, string>): Headers {
-  const all = new Headers(headers);
-  for (const [name, value] of Object.entries(extra)) all.set(name, value);
-  return all;
-}
-
-/**
- * POSTs a login with the configured `credentials` (without them a cross-origin login gets no refresh
- * cookie, and the session dies at the first refresh), and returns the parsed body and its token.
- */
+/** POSTs a login (a string body goes as JSON), and returns the parsed body and its token. */
 export async function callLogin(config: Config, clock: Clock, url: string | URL, init: RequestInit = {}): Promise<{ body: unknown; token: Token }> {
   const target = String(url);
   const headers = new Headers(init.headers);
   if (typeof init.body === 'string' && !headers.has('content-type')) headers.set('content-type', 'application/json');
-  if (!headers.has('accept')) headers.set('accept', 'application/json');
-  const method = (init.method ?? 'POST').toUpperCase();
-  // Bounded like a refresh unless the caller brings its own signal: fetch has no timeout of its own.
-  const signal = init.signal ?? AbortSignal.timeout(config.refreshTimeoutMs);
-  const post = (extra: Record<string, string>) => config.fetch(url, { credentials: config.credentials, ...init, method, headers: withHeaders(headers, extra), signal });
-  // A one-shot body cannot be sent again for a proof's nonce.
-  const resendable = init.body == null || typeof init.body === 'string';
   const sentAt = clock.now();
   let response: Response;
   try {
-    ({ response } = await sendWithProof({ clock, proof: config.dpop }, { method, url: target, token: undefined }, post, resendable));
+    // Bounded like a refresh unless the caller brings its own signal: fetch has no timeout of its own.
+    response = await postSessionCall(config, clock, url, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(config.refreshTimeoutMs) });
   } catch (cause) {
     throw new LoginError(__DEV__ ? `Login could not reach ${target}` : 'login', { cause });
   }
@@ -63,11 +47,9 @@ export async function callLogin(config: Config, clock: Clock, url: string | URL,
  * `token`, given for a trusted logout URL, lets the server deny that token until it expires.
  */
 export async function callLogout(config: Config, clock: Clock, url: string | URL, token: Token | undefined): Promise<void> {
-  const signal = AbortSignal.timeout(config.refreshTimeoutMs);
-  const post = (headers: Record<string, string>) => config.fetch(url, { method: 'POST', credentials: config.credentials, headers, signal });
   let response: Response;
   try {
-    ({ response } = await sendWithProof({ clock, proof: config.dpop }, { method: 'POST', url: String(url), token }, post));
+    response = await postSessionCall(config, clock, url, { signal: AbortSignal.timeout(config.refreshTimeoutMs) }, token);
   } catch (cause) {
     throw new LogoutError(__DEV__ ? `Logout could not reach ${String(url)}` : 'logout', { cause });
   }

@@ -37,7 +37,7 @@ export class SessionEndedError extends Error {
   override name = 'SessionEndedError' as const;
   readonly reason: SessionEndReason;
   constructor(reason: SessionEndReason) {
-    super(`Session ended (${reason}); the request was aborted`);
+    super(__DEV__ ? `Session ended (${reason}); the request was aborted` : reason);
     this.reason = reason;
   }
 }

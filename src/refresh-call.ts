@@ -6,7 +6,7 @@
 import type { Clock } from './clock.js';
 import { RefreshError } from './errors.js';
 import type { Config } from './options.js';
-import { sendWithProof } from './send.js';
+import { postSessionCall } from './send.js';
 import { parseTokenAnswer, type Token } from './token.js';
 import { sleep, until } from './wait.js';
 
@@ -49,9 +49,7 @@ async function ask(config: Config, url: URL | undefined, clock: Clock, signal: A
     const answer = await until(refresh(), signal);
     return answer === null ? { kind: 'rejected', status: undefined, code: undefined } : { answer };
   }
-  const post = (headers: Record<string, string>) =>
-    config.fetch(url ?? refresh, { method: 'POST', credentials: config.credentials, headers: { accept: 'application/json', ...headers }, signal });
-  const { response } = await sendWithProof({ clock, proof: config.dpop }, { method: 'POST', url: String(url ?? refresh), token: undefined }, post);
+  const response = await postSessionCall(config, clock, url ?? refresh, { signal });
   const { status } = response;
   if (REFUSED.includes(status)) return { kind: 'rejected', status, code: await errorCode(response) };
   if (!response.ok) {

@@ -77,17 +77,15 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
       if (replayable && typeof FormData !== 'undefined' && body instanceof FormData) {
         body = await new Response(body).blob();
       }
-      const sendOnce = (extra: Record<string, string>) => {
+      const sendOnce = (sent: Headers) => {
         // Exactly what was checked: a Request whose URL reads differently now is not sent anywhere.
         if (request && request.url !== checkedUrl) throw new TypeError(__DEV__ ? 'the Request’s URL changed after it was passed to authFetch' : 'url');
-        const sent = new Headers(headers);
-        for (const [name, value] of Object.entries(extra)) sent.set(name, value);
         const options: RequestInit = { ...init, headers: sent, signal };
         if (body !== init?.body) options.body = body ?? null;
         const first = sends++ === 0;
         return config.fetch(first || !copies.length ? (request ?? url.href) : copies.shift()!, options);
       };
-      return sendWithProof({ clock, proof: config.dpop }, { method, url: url.href, token }, sendOnce, replayable);
+      return sendWithProof({ clock, proof: config.dpop }, { method, url: url.href, headers, token }, sendOnce, replayable);
     },
   };
 }

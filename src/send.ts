@@ -6,6 +6,7 @@
  * every answer's `Date`.
  */
 import type { Clock } from './clock.js';
+import type { Config } from './options.js';
 import type { Token } from './token.js';
 import type { ProofTarget, RequestProof } from './types.js';
 
@@ -13,6 +14,8 @@ export interface Attempt {
   method: string;
   /** The absolute URL the request goes to. */
   url: string;
+  /** The request's own headers; each send adds `Authorization` and the proof's to a copy. */
+  headers: Headers;
   /** The access token to present; undefined for calls without one (login, refresh). */
   token: Token | undefined;
 }
@@ -31,14 +34,15 @@ export interface Sent {
 export async function sendWithProof(
   { clock, proof }: { clock: Clock; proof: RequestProof | undefined },
   attempt: Attempt,
-  send: (headers: Record<string, string>) => Promise<Response>,
+  send: (headers: Headers) => Promise<Response>,
   canResend = true,
 ): Promise<Sent> {
-  const target: ProofTarget = { method: attempt.method, url: attempt.url, accessToken: attempt.token?.accessToken };
+  const { method, url, token } = attempt;
+  const target: ProofTarget = { method, url, accessToken: token?.accessToken };
   const once = async (): Promise<Response> => {
-    const headers: Record<string, string> = {};
-    if (attempt.token) headers.authorization = `${attempt.token.tokenType ?? 'Bearer'} ${attempt.token.accessToken}`;
-    if (proof) Object.assign(headers, await proof.headers(target));
+    const headers = new Headers(attempt.headers);
+    if (token) headers.set('authorization', `${token.tokenType ?? 'Bearer'} ${token.accessToken}`);
+    for (const [name, value] of Object.entries(proof ? await proof.headers(target) : {})) headers.set(name, value);
     const sentAt = clock.now();
     const response = await send(headers);
     clock.observeDate(response.headers.get('date'), sentAt, clock.now());
@@ -52,4 +56,19 @@ export async function sendWithProof(
   const again = await once();
   // The resend's answer is seen (its nonce kept) but never resent again: one resend, never a loop.
   return { response: again, challenged: await proof.answered(again, target) };
+}
+
+/**
+ * POSTs one of the session's own calls (login, refresh, logout) with the configured `credentials`
+ * (without them a cross-origin login gets no refresh cookie, and the session dies at the first
+ * refresh), asking for JSON, with the proof hook's headers.
+ */
+export async function postSessionCall(config: Config, clock: Clock, url: string | URL, init: RequestInit, token?: Token): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('accept')) headers.set('accept', 'application/json');
+  const method = (init.method ?? 'POST').toUpperCase();
+  // A one-shot body cannot be sent again for a proof's nonce.
+  const resendable = init.body == null || typeof init.body === 'string';
+  const post = (sent: Headers) => config.fetch(url, { credentials: config.credentials, ...init, method, headers: sent });
+  return (await sendWithProof({ clock, proof: config.dpop }, { method, url: String(url), headers, token }, post, resendable)).response;
 }

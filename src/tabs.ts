@@ -14,7 +14,6 @@
  * | login  | token      | The sender started a session (a login).                          | joins it                 |
  * | end    |            | The session ended in the sender (logout, refresh token refused). | ends its own             |
  * | outage | until      | The sender's refresh failed; no tab tries before `until` (0: any may). | shares the failure  |
- * | bye    |            | The sender is going away (page hidden for good, `dispose()`).    | stops waiting for it     |
  *
  * A channel keeps each sender's order, so a peer's answer always arrives after the announcements it
  * made before it: asking is how a tab makes sure it has heard everything a peer said.
@@ -31,7 +30,7 @@ import { aborted, sleep } from './wait.js';
 
 export type Announcement = { t: 'token'; token: Token } | { t: 'login'; token: Token } | { t: 'end' } | { t: 'outage'; until: number };
 
-type Message = Announcement | { t: 'query'; id: string } | { t: 'answer'; id: string; token?: Token } | { t: 'bye' };
+type Message = Announcement | { t: 'query'; id: string } | { t: 'answer'; id: string; token?: Token };
 
 /** A message as received: with its sender. */
 type Received = Message & { from: string };
@@ -51,7 +50,6 @@ const CHECKS: Record<Message['t'], (m: Record<string, unknown>) => boolean> = {
   login: (m) => isToken(m.token),
   end: () => true,
   outage: (m) => Number.isFinite(m.until),
-  bye: () => true,
 };
 
 function parse(data: unknown, scope: string): Received | undefined {
@@ -130,8 +128,6 @@ export function openTabs(name: string | false, scope: string, session: Session, 
       case 'outage':
         listener?.heardOutage(message.until);
         break;
-      default:
-        break; // bye: nothing is waiting on a peer by name
     }
   }
 
@@ -139,14 +135,9 @@ export function openTabs(name: string | false, scope: string, session: Session, 
     const message = parse(event.data, scope);
     if (message && message.from !== self) hear(message);
   };
-  // A tab going away says so.
-  const sayBye = () => post({ t: 'bye' });
-  globalThis.addEventListener?.('pagehide', sayBye);
-  closing.addEventListener('abort', () => {
-    channel.postMessage({ t: 'bye', from: self, scope });
-    globalThis.removeEventListener?.('pagehide', sayBye);
-    channel.close();
-  });
+  // A tab that goes away needs no goodbye: the browser releases its presence lock, and nobody
+  // waits on a peer by name.
+  closing.addEventListener('abort', () => channel.close());
 
   return {
     /** The name the refresh lock of these tabs goes by. */

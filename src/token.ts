@@ -65,8 +65,9 @@ const seconds = (value: unknown): number | undefined => (Number.isFinite(value) 
 export function parseTokenAnswer(answer: unknown, clock: Clock, sentAt: number): Token {
   const { accessToken, expiresIn, tokenType } = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
   if (!isBearerToken(accessToken)) {
+    if (!__DEV__) throw new TypeError('accessToken');
     const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : show(accessToken);
-    throw new TypeError(__DEV__ ? `\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}` : 'accessToken');
+    throw new TypeError(`\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}`);
   }
   // 0 or less would be stale at once.
   if (expiresIn !== undefined && !((expiresIn as number) > 0 && Number.isFinite(expiresIn))) {

@@ -31,6 +31,26 @@ describe('bounded waits in Chromium', () => {
     expectClean([tab]);
   });
 
+  it('a new instance created right after dispose() (StrictMode remount, HMR) does not count the old one’s presence lock', async () => {
+    const PEER_TIMEOUT = 2_000;
+    const s = await server();
+    const tab = await openTab(await context(), `${s.url}/?peerTimeoutMs=${PEER_TIMEOUT}`);
+    expect(await tab.page.evaluate(() => window.demo.login())).toMatchObject({ ok: true });
+    // A string, not a function: the test runner would rewrite a function's dynamic import.
+    const timing = await tab.page.evaluate<{ ms: number; status: string }>(`(async () => {
+      const { createAuthFetch } = await import('/lib/index.js');
+      const started = performance.now();
+      window.demo.authFetch.dispose();
+      const again = createAuthFetch({ refresh: '/auth/refresh', logout: '/auth/logout', peerTimeoutMs: ${PEER_TIMEOUT} });
+      const state = await again.ready;
+      const ms = performance.now() - started;
+      again.dispose();
+      return { ms, status: state.status };
+    })()`);
+    expect(timing.status).toBe('authenticated'); // through its own refresh: the old instance is gone
+    expect(timing.ms).toBeLessThan(PEER_TIMEOUT / 2);
+  });
+
   it('a tab whose refresh hangs holding the lock: the others get a RefreshError or its token within the bound, then the next refresh works', async () => {
     const REFRESH_TIMEOUT = 1_500;
     const PEER_TIMEOUT = 100;
