@@ -15,8 +15,8 @@ const statementRules = {
 
 export default defineConfig(
   { ignores: ['dist/', 'coverage/', 'reports/', '.stryker-tmp/', 'node_modules/', 'test/browser/artifacts/', '.tmp/',
-    // The example apps are type-checked by vue-tsc and svelte-check (npm run typecheck:apps).
-    'playground/apps/vue/', 'playground/apps/svelte/', 'playground/apps/shared/'] },
+    // The example apps are type-checked by vue-tsc, svelte-check and nuxi typecheck (npm run typecheck:apps).
+    'playground/apps/vue/', 'playground/apps/svelte/', 'playground/apps/shared/', 'playground/apps/sveltekit/', 'playground/apps/nuxt/'] },
   {
     files: ['**/*.ts'],
     extends: [js.configs.recommended, ...tseslint.configs.recommendedTypeChecked],

@@ -1,4 +1,5 @@
 import { appLines } from './apps/builds.js';
+import { ssrAppLines } from './apps/ssr.js';
 import { ConfigError, DEFAULTS, optionsFromEnv, type StartOptions } from './config.js';
 import { start } from './server.js';
 import type { Store } from './store/store.js';
@@ -32,7 +33,7 @@ async function main(): Promise<void> {
   const store = await openStore(redisUrl);
   const server = await start({ ...options, ...(store ? { store } : {}), log: (line) => console.log(line) });
   console.log(`auth-fetch playground: ${server.url}  (store: ${redisUrl ? 'redis' : 'memory'})`);
-  for (const line of [...settingsLines(options), ...appLines(server.url)]) console.log(line);
+  for (const line of [...settingsLines(options), ...appLines(server.url), ...ssrAppLines(server.url)]) console.log(line);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -9,6 +9,7 @@ import type { Handler, ServerContext } from './context.js';
 import { createOriginPolicy } from './http/cors.js';
 import { HttpError, badRequest, sendError } from './http/messages.js';
 import { serveStatic } from './http/static.js';
+import { serveSsrApp, ssrAppOf } from './apps/ssr.js';
 import { countRequest, createStats, type ServerStats } from './stats.js';
 import { StoreUnavailableError } from './store/store.js';
 import { createTokenKit, randomSecret } from './auth/tokens.js';
@@ -68,6 +69,12 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   if (ROUTED_PATHS.has(pathname)) {
     countRequest(ctx.stats, '(unmatched)');
     throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here`);
+  }
+  // The server-rendered example apps (apps/ssr.ts) answer their own paths with their own handlers.
+  const ssrApp = ssrAppOf(pathname);
+  if (ssrApp && (method === 'GET' || method === 'HEAD')) {
+    countRequest(ctx.stats, `GET (${ssrApp})`);
+    return serveSsrApp(ssrApp, req, res);
   }
   if ((method === 'GET' || method === 'HEAD') && !pathname.startsWith('/api/') && !pathname.startsWith('/auth/')) {
     countRequest(ctx.stats, 'GET (static)');

@@ -14,13 +14,16 @@ const buildDir = (name: AppName): string => `${appDir(name)}dist/`;
 /**
  * For a decoded URL path under an app's prefix, the root to serve from and the path inside it
  * (`/vue/` → its index.html, `/vue/assets/x.js` → `assets/x.js`); undefined for any other path.
+ * A path whose last segment has no extension is one of the app's own routes (Vue Router's
+ * `/vue/login`): its index.html, so that a reload or a link there opens the app.
  * The caller checks the relative path as it checks every static path.
  */
 export function appStaticFile(decoded: string): [root: string, relative: string] | undefined {
   const name = APP_NAMES.find((n) => decoded === `/${n}` || decoded.startsWith(`/${n}/`));
   if (!name) return undefined;
   const relative = decoded.slice(name.length + 2);
-  return [buildDir(name), relative === '' ? 'index.html' : relative];
+  const lastSegment = relative.slice(relative.lastIndexOf('/') + 1);
+  return [buildDir(name), lastSegment.includes('.') ? relative : 'index.html'];
 }
 
 /** The lines `npm run playground` prints about the apps: where each one is, or that it is not built. */

@@ -5,12 +5,13 @@
  * (Their type checks, vue-tsc and svelte-check, run in scripts/test.sh after the library build.)
  */
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { build } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_NAMES, appDir } from '../../playground/apps/builds';
-import { served, watchErrors, type Tab } from '../../harness/browser';
+import { served } from '../../harness/browser';
 import { REFRESH, expectClean, useBrowserSuite } from '../helpers/browser-suite';
+import { answer, byTestId, consoleOf, logIn, openApp, openSecondTab, overflowsViewport, statusIs } from '../helpers/app-pages';
 
 const { server, context } = useBrowserSuite();
 
@@ -18,24 +19,6 @@ beforeAll(async () => {
   // After the suite's own beforeAll, which builds the library the apps resolve through `exports`.
   for (const name of APP_NAMES) await build({ configFile: join(appDir(name), 'vite.config.ts') });
 });
-
-const byTestId = (page: Page, id: string) => page.locator(`[data-testid="${id}"]`);
-
-async function statusIs(page: Page, status: 'anonymous' | 'authenticated'): Promise<void> {
-  await byTestId(page, 'status').and(page.locator(`[data-status="${status}"]`)).waitFor({ timeout: 15_000 });
-}
-
-/** Clicks a button of the app and waits for the answer it shows. */
-async function answer(page: Page, button: 'me' | 'post'): Promise<string> {
-  const before = await byTestId(page, 'result').textContent();
-  await byTestId(page, button).click();
-  await page.waitForFunction(
-    (old) => document.querySelector('[data-testid="result"]')?.textContent !== old,
-    before,
-    { timeout: 15_000 },
-  );
-  return (await byTestId(page, 'result').textContent()) ?? '';
-}
 
 /** Waits until the access token the tab shows is past its `exp` on the tab's clock. */
 async function expired(page: Page): Promise<void> {
@@ -46,11 +29,8 @@ async function expired(page: Page): Promise<void> {
   );
 }
 
-async function openApp(ctx: BrowserContext, url: string): Promise<Tab> {
-  const tab = watchErrors(await ctx.newPage());
-  await tab.page.goto(url);
-  return tab;
-}
+/** The page the app shows an anonymous visitor: Vue's router guard sends it to /vue/login; Svelte has one page. */
+const LOGIN_PATH = { vue: '/vue/login?next=/', svelte: '/svelte/' } as const;
 
 describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
   it('logs in, calls the API, shares the session with a second tab, refreshes once for both, logs out in both', async () => {
@@ -58,29 +38,27 @@ describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
     const ctx = await context();
     const first = await openApp(ctx, `${s.url}/${name}/`);
     await statusIs(first.page, 'anonymous');
+    expect(first.page.url()).toBe(`${s.url}${LOGIN_PATH[name]}`);
 
     // The login form as a person fills it: a wrong password first, then bob (not the prefilled alice).
-    await first.page.locator('input[name="username"]').fill('bob');
-    await first.page.locator('input[name="password"]').fill('wonderland');
-    await first.page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(first.page, 'bob', 'wonderland');
     await expect(byTestId(first.page, 'error').textContent()).resolves.toMatch(/^LoginError: Login refused: 401 \(\w+\)/);
     await statusIs(first.page, 'anonymous');
-    await first.page.locator('input[name="password"]').fill('builder');
-    await first.page.getByRole('button', { name: 'Log in' }).click();
+    await logIn(first.page, 'bob', 'builder');
     await statusIs(first.page, 'authenticated');
+    await first.page.waitForURL(`${s.url}/${name}/`); // Vue: back from the login page to `next`
     expect(await byTestId(first.page, 'user').textContent()).toBe('bob'); // the token's `sub`, from the state's claims
     expect(served(s.stats, 'POST /auth/login')).toBe(2);
-    const startupRefreshes = served(s.stats, REFRESH); // the page's start-up before the login (no cookie yet)
+    const startupRefreshes = served(s.stats, REFRESH); // the page's start-up before the login (none: no hint cookie yet)
 
     // "Open another tab": authenticated from the first tab over BroadcastChannel, without a refresh call.
-    const [secondPage] = await Promise.all([ctx.waitForEvent('page'), byTestId(first.page, 'new-tab').click()]);
-    const second = watchErrors(secondPage);
+    const second = await openSecondTab(ctx, first.page);
     await statusIs(second.page, 'authenticated');
     expect(served(s.stats, REFRESH)).toBe(startupRefreshes);
 
-    expect(await answer(second.page, 'me')).toMatch(/^200 .*"bob"/);
+    expect(await answer(second.page, 'me')).toMatch(/^200 [\s\S]*"bob"/);
     await byTestId(second.page, 'title').fill(`from ${name}`);
-    expect(await answer(second.page, 'post')).toMatch(new RegExp(`^201 .*"from ${name}"`));
+    expect(await answer(second.page, 'post')).toMatch(new RegExp(`^201 [\\s\\S]*"from ${name}"`));
     expect(served(s.stats, 'POST /api/posts')).toBe(1);
 
     // Both tabs' token expires; both call the API at once: one refresh for the two of them.
@@ -100,5 +78,37 @@ describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
     await statusIs(second.page, 'anonymous');
     await expect(second.page.locator('input[name="username"]').isVisible()).resolves.toBe(true);
     expectClean([first, second]);
+  });
+
+  it('an anonymous visit sends no refresh and logs nothing to the console, not even a 401 (sessionHint)', async () => {
+    const s = await server();
+    const page = await (await context()).newPage();
+    const messages = consoleOf(page);
+    await page.goto(`${s.url}/${name}/`);
+    await statusIs(page, 'anonymous');
+    expect(served(s.stats, REFRESH)).toBe(0);
+    expect(messages.filter((m) => m.startsWith('error') || m.startsWith('pageerror'))).toEqual([]);
+  });
+
+  it('Expire costs one refresh; a long answer wraps inside the viewport; logout clears the last answer', async () => {
+    const s = await server();
+    const tab = await openApp(await context({ width: 420, height: 800 }), `${s.url}/${name}/`);
+    await logIn(tab.page, 'alice', 'wonderland');
+    await statusIs(tab.page, 'authenticated');
+
+    // A 200-character title without a space: one long line of JSON in the answer.
+    await byTestId(tab.page, 'title').fill('x'.repeat(200));
+    expect(await answer(tab.page, 'post')).toMatch(/^201 /);
+    expect(await overflowsViewport(tab.page)).toBe(false);
+
+    const refreshes = served(s.stats, REFRESH);
+    await byTestId(tab.page, 'expire').click();
+    expect(await answer(tab.page, 'me')).toMatch(/^200 [\s\S]*"alice"/);
+    expect(served(s.stats, REFRESH)).toBe(refreshes + 1);
+
+    await byTestId(tab.page, 'logout').click();
+    await statusIs(tab.page, 'anonymous');
+    await expect(byTestId(tab.page, 'result').textContent()).resolves.toBe('Nothing yet.');
+    expectClean([tab]);
   });
 });
