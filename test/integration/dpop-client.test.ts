@@ -5,8 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { EmbeddedJWK, calculateJwkThumbprint, decodeProtectedHeader, jwtVerify } from 'jose';
+import ky from 'ky';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDpop } from '../../src/dpop';
+import { createAuthFetch } from '../../src/index';
+import { withAuth } from '../../src/ky';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -136,5 +139,26 @@ describe('auth-fetch-tabs/dpop: errors at once', () => {
     // @ts-expect-error a database name is a string
     expect(() => createDpop({ database: 1 })).toThrow('`database` must be a database name or false, got 1');
     expect(() => createDpop({ database: '' })).toThrow('`database`');
+  });
+});
+
+describe('auth-fetch-tabs/dpop with the ky adapter', () => {
+  it('a fresh proof for each of ky’s attempts', async () => {
+    const proofs: string[] = [];
+    const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = new Request(input, init);
+      if (request.url.endsWith('/auth/refresh')) return Response.json({ accessToken: 'eyJ.a.b', expiresIn: 300, tokenType: 'DPoP' });
+      proofs.push(request.headers.get('dpop') ?? '');
+      expect(request.headers.get('authorization')).toBe('DPoP eyJ.a.b');
+      return new Response('{}', { status: proofs.length < 3 ? 503 : 200 });
+    };
+    const authFetch = createAuthFetch({ refresh: 'https://api.example/auth/refresh', channel: false, fetch, dpop: createDpop() });
+    const api = ky.create(withAuth(authFetch, { prefixUrl: 'https://api.example', retry: { limit: 2, delay: () => 0 } }));
+    expect(await api.get('me').json()).toEqual({});
+    expect(proofs).toHaveLength(3);
+    expect(new Set(proofs).size).toBe(3);
+    const jtis = await Promise.all(proofs.map(async (proof) => (await claimsOf(proof)).payload.jti));
+    expect(new Set(jtis).size).toBe(3);
+    authFetch.dispose();
   });
 });
