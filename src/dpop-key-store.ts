@@ -78,6 +78,7 @@ export function createKeyStore(database: string | false): KeyStore {
   const memory = memoryKeys();
   const found = globalThis.indexedDB as IDBFactory | undefined;
   if (!found || database === false) return memory;
+  // Narrowed copies: TypeScript does not carry the checks above into the closures below.
   const factory: IDBFactory = found;
   const name: string = database;
   let db: Promise<IDBDatabase> | undefined;
