@@ -12,15 +12,16 @@ const common: Options = {
   target: 'es2022',
   platform: 'neutral',
   sourcemap: false,
-  // Peers: `auth-fetch-tabs/ky` imports ky for types only, `auth-fetch-tabs/vue` imports vue; never bundled.
-  external: ['ky', 'vue'],
+  // Peers: `auth-fetch-tabs/ky` imports ky for types only, `auth-fetch-tabs/vue` imports vue,
+  // `auth-fetch-tabs/dpop` imports dpop; never bundled.
+  external: ['ky', 'vue', 'dpop'],
 };
 
 export default defineConfig([
   {
     ...common,
-    // `ky` and `vue` are entries of their own so that the core never carries them; see src/ky.ts, src/vue.ts.
-    entry: { index: 'src/index.ts', ky: 'src/ky.ts', vue: 'src/vue.ts' },
+    // `ky`, `vue` and `dpop` are entries of their own so that the core never carries them; see src/ky.ts, src/vue.ts, src/dpop.ts.
+    entry: { index: 'src/index.ts', ky: 'src/ky.ts', vue: 'src/vue.ts', dpop: 'src/dpop.ts' },
     dts: true,
     // scripts/build.ts empties dist/ first: the two builds run at once, and tsup's `clean` would race.
     define: { __DEV__: 'true' },

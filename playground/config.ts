@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Store } from './store/store.js';
+import type { DpopMode } from './auth/dpop.js';
 
 /**
  * Options of the reference server: the `start()` options, their defaults, and the one function
@@ -33,6 +34,11 @@ export interface StartOptions {
    * refresh cookie gets `Secure` and the `__Secure-` prefix. @default plain HTTP
    */
   tls?: TlsPem;
+  /**
+   * DPoP (RFC 9449): `off` ignores proofs; `optional` binds the session of a login that comes with a
+   * proof to its key; `required` refuses logins, refreshes and API calls without one. @default 'optional'
+   */
+  dpop?: DpopMode;
   /** @default an in-memory store */
   store?: Store;
   /** @default silent */
@@ -53,6 +59,7 @@ export const DEFAULTS = {
   reuseGrace: 10,
   refreshFaultRate: 0,
   postDelayMs: 0,
+  dpop: 'optional',
 } as const;
 
 /** Idempotency keys are remembered this long (the IETF Idempotency-Key draft leaves it to us). */
@@ -86,6 +93,7 @@ export function resolveOptions(options: StartOptions): ResolvedOptions {
     reuseGrace: options.reuseGrace ?? DEFAULTS.reuseGrace,
     refreshFaultRate: options.refreshFaultRate ?? DEFAULTS.refreshFaultRate,
     postDelayMs: options.postDelayMs ?? DEFAULTS.postDelayMs,
+    dpop: options.dpop ?? DEFAULTS.dpop,
   };
   if (options.allowedOrigins !== undefined) resolved.allowedOrigins = options.allowedOrigins;
   if (options.jwtSecret !== undefined) resolved.jwtSecret = options.jwtSecret;
@@ -100,6 +108,7 @@ export function resolveOptions(options: StartOptions): ResolvedOptions {
   const rate = resolved.refreshFaultRate;
   check(Number.isFinite(rate) && rate >= 0 && rate <= 1, 'refreshFaultRate', 'a number 0..1', rate);
   check(isInt(resolved.postDelayMs, 0), 'postDelayMs', 'a whole number of ms ≥ 0', resolved.postDelayMs);
+  check(['off', 'optional', 'required'].includes(resolved.dpop), 'dpop', "'off', 'optional' or 'required'", resolved.dpop);
   for (const origin of resolved.allowedOrigins ?? []) {
     // An origin is scheme://host[:port] exactly as browsers send it: no path, no trailing slash.
     check(parseOrigin(origin) === origin, 'allowedOrigins', 'origins like https://app.example', origin);
@@ -157,6 +166,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): StartOptions & { redisUr
   if (env.JWT_SECRET) options.jwtSecret = env.JWT_SECRET;
   if (env.ALLOWED_ORIGINS) options.allowedOrigins = env.ALLOWED_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean);
   if (env.REDIS_URL) options.redisUrl = env.REDIS_URL;
+  if (env.DPOP) options.dpop = env.DPOP as DpopMode;
   if (env.TLS_CERT || env.TLS_KEY) options.tls = tlsFromFiles(env.TLS_CERT, env.TLS_KEY);
   try {
     resolveOptions(options);
@@ -189,5 +199,6 @@ function envNameOf(key: string): string {
   if (key === 'tls.key') return 'TLS_KEY';
   if (key === 'jwtSecret') return 'JWT_SECRET';
   if (key === 'allowedOrigins') return 'ALLOWED_ORIGINS';
+  if (key === 'dpop') return 'DPOP';
   return Object.entries(NUMERIC_ENV).find(([, option]) => option === key)?.[0] ?? key;
 }

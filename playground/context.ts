@@ -4,6 +4,7 @@ import type { OriginPolicy } from './http/cors.js';
 import type { ServerStats } from './stats.js';
 import type { Store } from './store/store.js';
 import type { TokenKit } from './auth/tokens.js';
+import type { DpopVerifier } from './auth/dpop.js';
 
 /** What every handler of one server instance shares; built once in `start()`, no module state. */
 export interface ServerContext {
@@ -12,6 +13,8 @@ export interface ServerContext {
   stats: ServerStats;
   tokens: TokenKit;
   origins: OriginPolicy;
+  /** DPoP proofs and nonces (RFC 9449), per the `dpop` option. */
+  dpop: DpopVerifier;
   log: (line: string) => void;
 }
 

@@ -7,7 +7,7 @@ import type { Store } from './store/store.js';
 /**
  * `npm run playground`: reads the configuration from the environment (HOST, PORT, ACCESS_TTL,
  * REFRESH_TTL, FAMILY_TTL, REUSE_GRACE, ALLOWED_ORIGINS, JWT_SECRET, REFRESH_FAULT_RATE,
- * POST_DELAY_MS, REDIS_URL, TLS_CERT, TLS_KEY), starts the server, prints its URL and stops cleanly on SIGINT/SIGTERM.
+ * POST_DELAY_MS, REDIS_URL, TLS_CERT, TLS_KEY, DPOP), starts the server, prints its URL and stops cleanly on SIGINT/SIGTERM.
  */
 
 async function openStore(redisUrl: string | undefined): Promise<Store | undefined> {

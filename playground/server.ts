@@ -13,6 +13,8 @@ import { serveSsrApp, ssrAppOf } from './apps/ssr.js';
 import { countRequest, createStats, type ServerStats } from './stats.js';
 import { StoreUnavailableError } from './store/store.js';
 import { createTokenKit, randomSecret } from './auth/tokens.js';
+import { createDpopVerifier } from './auth/dpop.js';
+import { steal } from './demo/steal.js';
 
 /**
  * The reference server: plain `node:http`, one routing table, `start()` → `{ url, close, stats }`.
@@ -36,6 +38,7 @@ const ROUTES: Record<string, Handler> = {
   'GET /api/me': me,
   'GET /api/posts': listPosts,
   'POST /api/posts': createPost,
+  'POST /demo/steal': steal,
 };
 const ROUTED_PATHS = new Set(Object.keys(ROUTES).map((key) => key.split(' ')[1]));
 
@@ -55,6 +58,8 @@ async function route(req: IncomingMessage, res: ServerResponse, ctx: ServerConte
   const method = req.method ?? 'GET';
   const pathname = targetPath(req);
   for (const [name, value] of Object.entries(ctx.origins.corsHeaders(req))) res.setHeader(name, value as string);
+  // Every answer to a request with a DPoP proof carries our current nonce (RFC 9449 §8, §9).
+  if (ctx.dpop.mode !== 'off' && req.headers.dpop !== undefined) res.setHeader('dpop-nonce', ctx.dpop.nonces.current());
 
   const key = `${method} ${pathname}`;
   const handler = ROUTES[key];
@@ -138,12 +143,15 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   const origins = ownOrigins(scheme, resolved.host, address.port);
   const [url = ''] = origins;
 
+  // One secret for the tokens and the DPoP nonces: instances that share it accept each other's.
+  const secret = resolved.jwtSecret ?? randomSecret();
   const ctx: ServerContext = {
     options: resolved,
     store,
     stats: createStats(),
-    tokens: createTokenKit(resolved.jwtSecret ?? randomSecret(), resolved.accessTtl),
+    tokens: createTokenKit(secret, resolved.accessTtl),
     origins: createOriginPolicy(resolved.allowedOrigins ?? origins),
+    dpop: createDpopVerifier({ mode: resolved.dpop, secret, store }),
     log: options.log ?? (() => undefined),
   };
 

@@ -8,7 +8,8 @@
  * 3. expiry storms: 1,000 concurrent requests with an expired / a refused token;
  * 4. start-up in Chromium, `createAuthFetch` to `ready`, for a lone tab with and without a session
  *    and for a tab opened beside an authenticated one (bench-startup.ts);
- * 5. bundle size, from scripts/size.ts.
+ * 5. bundle size, from scripts/size.ts;
+ * 6. DPoP in Chromium: a proof per call beside the bearer path, and start-up with a session (bench-dpop.ts).
  * Rounds are interleaved across the contenders so that a noisy neighbour hurts them alike; medians.
  */
 import { fork } from 'node:child_process';
@@ -22,6 +23,7 @@ import { browserOverhead } from './bench-browser.js';
 import { EXPECTED_STATUS, STARTUP_REFRESH_DELAY_MS, startupTimes, type StartupFigure, type StartupScenario } from './bench-startup.js';
 import { interleaved, median, overhead, type Spread } from './bench-overhead.js';
 import { sizes } from './size.js';
+import { dpopCosts, type DpopFigures } from './bench-dpop.js';
 
 const ROUNDS = 15;
 const CALLS_PER_ROUND = 5_000;
@@ -33,6 +35,8 @@ const STORM_ROUNDS = 5;
 const STORM_REFRESH_DELAY_MS = 50;
 /** Page loads per start-up scenario (each in a fresh browser context); the median is reported. */
 const STARTUP_ROUNDS = 7;
+/** Calls per round for the DPoP per-call figures: a proof (an ECDSA signature) costs ~100× a bare call. */
+const DPOP_CALLS_PER_ROUND = 300;
 
 /** Requests per second for `total` GETs through `get`, `concurrency` at a time. */
 const throughput = (get: () => Promise<unknown>) => async () => {
@@ -207,7 +211,8 @@ async function main() {
   const rps = await loopback();
   const storm = await storms();
   const size = await sizes().catch(reportedAs('size'));
-  report({ us, inBrowser, startup, rps, storm, size });
+  const dpop = await dpopCosts(STARTUP_ROUNDS, DPOP_CALLS_PER_ROUND).catch(reportedAs('Chromium DPoP'));
+  report({ us, inBrowser, startup, rps, storm, size, dpop });
 }
 
 interface Figures {
@@ -217,9 +222,27 @@ interface Figures {
   rps: Record<string, Spread>;
   storm: Awaited<ReturnType<typeof storms>>;
   size: Awaited<ReturnType<typeof sizes>> | undefined;
+  dpop: DpopFigures | undefined;
 }
 
-function report({ us, inBrowser, startup, rps, storm, size }: Figures) {
+/** The DPoP rows: per call beside the bearer path, and start-up with a session. */
+function dpopRows(dpop: DpopFigures | undefined): string[][] {
+  const where = `DPoP, Chromium (median of ${STARTUP_ROUNDS} rounds)`;
+  if (!dpop) return [[where, 'n/a (no /usr/bin/chromium)', '']];
+  const bearer = dpop.perCall['authFetch, bearer'].median;
+  const perCall = Object.entries(dpop.perCall).map(([name, v]) => [
+    `${where}, per call over a stub fetch: ${name}`,
+    `${fmt(v.median, 0)} µs (rounds ${fmt(v.min, 0)}–${fmt(v.max, 0)})`,
+    name === 'authFetch, bearer' ? 'bearer path' : `+${fmt(v.median - bearer, 0)} µs over the bearer path`,
+  ]);
+  const { bearer: bearerStart, DPoP: dpopStart } = dpop.startup;
+  return [
+    ...perCall,
+    [`${where}, start-up with a session, createAuthFetch → ready: bearer · DPoP`, `${fmt(bearerStart.median)} ms · ${fmt(dpopStart.median)} ms`, 'DPoP: key from IndexedDB, one nonce bounce, refresh with a proof'],
+  ];
+}
+
+function report({ us, inBrowser, startup, rps, storm, size, dpop }: Figures) {
   const raw = rps['raw fetch']!.median;
   const range = (r: Spread, digits: number) => ` (rounds ${fmt(r.min, digits)}–${fmt(r.max, digits)})`;
   const n = (x: number) => x.toLocaleString('en-US');
@@ -254,6 +277,8 @@ function report({ us, inBrowser, startup, rps, storm, size }: Figures) {
     ...startupRows(startup),
     ['min+gzip: auth-fetch core (dist/index.js)', size ? `${n(size.core)} B` : 'n/a (npm run build)', size ? `${fmt(size.core / size.ky, 2)}× ky` : ''],
     ['min+gzip: ky', size ? `${n(size.ky)} B` : 'n/a', ''],
+    ['min+gzip: auth-fetch-tabs/dpop (dist/dpop.js), dpop counted', size ? `${n(size.dpopEntry)} B` : 'n/a', size ? `${n(size.dpopOwn)} B without dpop; apart from the core` : ''],
+    ...dpopRows(dpop),
   ];
 
   console.log(`\n${machine()}\n`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds, then checks the package as a consumer gets it (`npm pack`): publint for the package.json
-# fields and files, attw for type resolution of `.`, `./ky` and `./vue` under node10, node16 (CJS and ESM)
+# fields and files, attw for type resolution of `.`, `./ky`, `./vue` and `./dpop` under node10, node16 (CJS and ESM)
 # and bundler. Exits non-zero on any problem.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,11 +22,14 @@ ln -s "$PWD/node_modules/ky" "$consumer/node_modules/ky"
 # vue's types import its @vue/* packages: link them all, as an install would place them.
 ln -s "$PWD/node_modules/vue" "$consumer/node_modules/vue"
 ln -s "$PWD/node_modules/@vue" "$consumer/node_modules/@vue"
+ln -s "$PWD/node_modules/dpop" "$consumer/node_modules/dpop"
 cat > "$consumer/use.ts" <<'TS'
 import { createAuthFetch, isSessionEndedError } from 'auth-fetch-tabs';
 import { withAuth } from 'auth-fetch-tabs/ky';
 import { authFetchKey, onAuthEvent, useSession } from 'auth-fetch-tabs/vue';
-const authFetch = createAuthFetch({ refresh: '/auth/refresh' });
+import { createDpop, type Dpop } from 'auth-fetch-tabs/dpop';
+export const dpop: (() => Dpop) = () => createDpop({ database: 'app' });
+const authFetch = createAuthFetch({ refresh: '/auth/refresh', dpop: dpop() });
 export const options = withAuth(authFetch, { prefixUrl: '/api' });
 export const key = authFetchKey;
 export function setup() {
@@ -53,6 +56,25 @@ if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function'
 node --input-type=module -e "
 const core = await import('auth-fetch-tabs'), { withAuth } = await import('auth-fetch-tabs/ky'), { useSession } = await import('auth-fetch-tabs/vue');
 if (typeof core.createAuthFetch !== 'function' || typeof withAuth !== 'function' || typeof useSession !== 'function') process.exit(1);"
+# ./dpop loads the ESM-only dpop package: from CJS through require(esm) (Node >= 20.19). Each makes a
+# proof with a memory key, so the entry really runs, not only loads.
+for loader in "require('auth-fetch-tabs/dpop')" "await import('auth-fetch-tabs/dpop')"; do
+  node --input-type=module -e "
+import { createRequire } from 'node:module'; const require = createRequire(process.cwd() + '/');
+const { createDpop } = $loader;
+const headers = await createDpop({ database: false }).headers({ method: 'GET', url: 'https://api.example/x' });
+if (!/^ey[\\w-]+\\.[\\w-]+\\.[\\w-]+$/.test(headers.dpop)) process.exit(1);" ||
+    { echo "check:package: $loader does not make a proof" >&2; exit 1; }
+done
+# dpop is a peer of ./dpop only: the core never loads it, ./dpop loads it without bundling it.
+if grep -lE "from ['\"]dpop['\"]|require\(['\"]dpop['\"]\)" dist/index.* dist/ky.* dist/vue.*; then
+  echo 'check:package: the files above load dpop: only dist/dpop.* may' >&2
+  exit 1
+fi
+if ! grep -qE "from ['\"]dpop['\"]" dist/dpop.js || ! grep -qE "require\(['\"]dpop['\"]\)" dist/dpop.cjs; then
+  echo 'check:package: dist/dpop.js and dist/dpop.cjs must import dpop, not bundle it' >&2
+  exit 1
+fi
 # vue is a peer of ./vue only: the core and ./ky never load it, ./vue loads it without bundling it.
 if grep -lE "from ['\"]vue['\"]|require\(['\"]vue['\"]\)" dist/index.* dist/ky.*; then
   echo 'check:package: the files above load vue: only dist/vue.* may' >&2
@@ -75,4 +97,4 @@ if ! grep -qE "from ['\"]vue['\"]" dist/vue.js || ! grep -qE "require\(['\"]vue[
   exit 1
 fi
 
-echo 'check:package: LICENSE, publint, attw, consumer type-checks, CJS/ESM loading of ., ./ky and ./vue, no run-time ky, vue only in ./vue: all pass'
+echo 'check:package: LICENSE, publint, attw, consumer type-checks, CJS/ESM loading of ., ./ky, ./vue and ./dpop, no run-time ky, vue only in ./vue, dpop only in ./dpop: all pass'

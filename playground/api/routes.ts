@@ -6,8 +6,8 @@ import { HttpError, badRequest, parseJsonObject, readBody, requiredString, sendJ
 import { runIdempotent } from './idempotency.js';
 import { limitReachedError } from '../http/limits.js';
 import type { Post } from '../store/store.js';
-import type { AccessCheck } from '../auth/tokens.js';
 import { userExists } from '../auth/users.js';
+import { accessChallenge, accessProofRefusal, verifyAccess } from '../auth/dpop-sessions.js';
 
 /**
  * The protected API: `GET /api/me`, `GET /api/posts`, `POST /api/posts`. Access tokens travel as
@@ -15,37 +15,21 @@ import { userExists } from '../auth/users.js';
  * challenge of RFC 6750 §3, which is what tells the client to refresh.
  */
 
-const CHALLENGE = 'Bearer realm="auth-fetch"';
-const challenge = (description: string): string =>
-  `Bearer realm="auth-fetch", error="invalid_token", error_description="${description}"`;
 
 /** Posts live as long as idempotency records do: this is a demo, not a database. */
 const POST_TTL_MS = IDEMPOTENCY_TTL_MS;
 /** `GET /api/posts` answers at most this many posts at once. */
 const PAGE_SIZE = 100;
 
-/** The `Authorization: Bearer` credential (RFC 6750 §2.1), '' when empty; undefined without one. */
-function bearerOf(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const match = header === undefined ? null : /^Bearer(?: +(.*))?$/i.exec(header);
-  return match ? (match[1]?.trim() ?? '') : undefined;
-}
-
-/** Verifies a bearer token's signature and claims; the store is not asked. */
-export async function verifyBearer(req: IncomingMessage, ctx: ServerContext): Promise<AccessCheck | undefined> {
-  const token = bearerOf(req);
-  if (token === undefined) return undefined;
-  return /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)
-    ? ctx.tokens.verifyAccessToken(token)
-    : { ok: false, error: 'invalid_token' };
-}
-
 async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
-  const check = await verifyBearer(req, ctx);
+  // `Authorization: Bearer`, or `DPoP` with a proof (auth/dpop-sessions.ts).
+  const check = await verifyAccess(req, ctx);
   // No credentials for our scheme: a bare challenge without an error code (RFC 6750 §3.1).
   if (!check) {
-    throw new HttpError(401, 'missing_token', 'An access token is required', { 'www-authenticate': CHALLENGE });
+    throw new HttpError(401, 'missing_token', 'An access token is required', { 'www-authenticate': accessChallenge(ctx, undefined) });
   }
+  if (!check.ok && (check.error === 'invalid_dpop_proof' || check.error === 'use_dpop_nonce')) throw accessProofRefusal(ctx, check);
+  const challenge = (description: string): string => accessChallenge(ctx, check.scheme, 'invalid_token', description);
   if (check.ok && userExists(check.userId)) {
     // Logged out before its exp: the denylist ends it. Fails closed: no store, no answer (503).
     if (await ctx.store.isAccessTokenDenied(check.jti)) {

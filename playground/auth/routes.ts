@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, ServerContext } from '../context.js';
-import { verifyBearer } from '../api/routes.js';
 import { injectRefreshFault } from '../http/faults.js';
 import { limitReachedError } from '../http/limits.js';
 import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from '../http/messages.js';
@@ -9,6 +8,7 @@ import { clearedSessionCookies, readRefreshCookie, sessionCookies } from './sess
 import { securityEvent } from '../stats.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
 import { verifyPassword } from './users.js';
+import { boundRefreshToken, logoutKey, refreshKey, tokenEndpointKey, verifyAccess } from './dpop-sessions.js';
 
 /**
  * `/auth/login`, `/auth/refresh`, `/auth/logout`. Refresh tokens rotate on every use and a
@@ -22,11 +22,13 @@ async function answerWithTokens(
   req: IncomingMessage,
   res: ServerResponse,
   ctx: ServerContext,
-  session: { userId: string; raw: string; expiresAt: number; now: number },
+  session: { userId: string; raw: string; expiresAt: number; now: number; jkt: string | undefined },
 ): Promise<void> {
-  const { accessToken, expiresIn } = await ctx.tokens.issueAccessToken(session.userId);
-  sendJson(res, 200, { accessToken, expiresIn }, {
-    'set-cookie': sessionCookies(req, session.raw, session.expiresAt, session.now),
+  const { accessToken, expiresIn } = await ctx.tokens.issueAccessToken(session.userId, session.jkt);
+  // RFC 9449 §5: the client learns that the token is bound (and must go as `Authorization: DPoP`).
+  const tokenType = session.jkt === undefined ? {} : { tokenType: 'DPoP' };
+  sendJson(res, 200, { accessToken, expiresIn, ...tokenType }, {
+    'set-cookie': sessionCookies(req, session.raw, session.expiresAt, session.now, session.jkt),
   });
 }
 
@@ -45,6 +47,7 @@ function refused(req: IncomingMessage, code: string, message: string): HttpError
 
 export const login: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
+  const jkt = await tokenEndpointKey(req, ctx);
   const body = parseJsonObject(await readBody(req));
   const username = requiredString(body, 'username', 256);
   const password = requiredString(body, 'password', 1024);
@@ -54,25 +57,30 @@ export const login: Handler = async (req, res, ctx) => {
     throw new HttpError(401, 'invalid_credentials', 'Unknown user name or wrong password');
   }
   const now = Date.now();
-  const { raw, hash } = newRefreshToken();
+  const { raw } = newRefreshToken();
+  const hash = hashRefreshToken(boundRefreshToken(raw, jkt));
   const familyExpiresAt = now + ctx.options.familyTtl * SECONDS;
   const tokenExpiresAt = Math.min(now + ctx.options.refreshTtl * SECONDS, familyExpiresAt);
   const created = await ctx.store.createFamily({ familyId: randomUUID(), userId, familyExpiresAt, tokenHash: hash, tokenExpiresAt });
   if (created.kind === 'limit_reached') throw limitReachedError(created);
-  await answerWithTokens(req, res, ctx, { userId, raw, expiresAt: tokenExpiresAt, now });
+  await answerWithTokens(req, res, ctx, { userId, raw, expiresAt: tokenExpiresAt, now, jkt });
 };
 
 export const refresh: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
   if (await injectRefreshFault(ctx.options.refreshFaultRate, req, res, ctx.stats)) return;
-  const presented = readRefreshCookie(req);
-  if (!presented) throw refused(req, 'invalid_refresh_token', 'No refresh token cookie');
+  const cookie = readRefreshCookie(req);
+  if (!cookie) throw refused(req, 'invalid_refresh_token', 'No refresh token cookie');
+  // Refused here, before anything rotates, unless proved with the session's key (DPoP).
+  const jkt = await refreshKey(req, ctx);
+  const presented = boundRefreshToken(cookie, jkt);
 
   const now = Date.now();
   const successor = newRefreshToken();
+  const successorHash = hashRefreshToken(boundRefreshToken(successor.raw, jkt));
   const outcome = await ctx.store.rotateRefreshToken({
     presentedHash: hashRefreshToken(presented),
-    successorHash: successor.hash,
+    successorHash,
     successorSealed: ctx.tokens.seal(successor.raw),
     now,
     refreshTtlMs: ctx.options.refreshTtl * SECONDS,
@@ -86,14 +94,14 @@ export const refresh: Handler = async (req, res, ctx) => {
       const sent = delivery(res);
       let delivered = false;
       if (!req.socket.destroyed) {
-        await answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now });
+        await answerWithTokens(req, res, ctx, { ...outcome.session, raw: successor.raw, now, jkt });
         delivered = await sent;
       }
       // A successor the client never got is a lost answer, not a theft: take the rotation back so
       // the cookie it still holds keeps working (otherwise its next refresh revokes the session).
       if (!delivered) {
         ctx.log(`refresh answer lost (client gone): rotation undone for ${outcome.session.userId}`);
-        await ctx.store.undoRotation(hashRefreshToken(presented), successor.hash);
+        await ctx.store.undoRotation(hashRefreshToken(presented), successorHash);
       }
       return;
     }
@@ -103,7 +111,7 @@ export const refresh: Handler = async (req, res, ctx) => {
       // Sealed by an instance with another JWT_SECRET: we cannot re-send it, so refuse.
       if (!raw) throw refused(req, 'invalid_refresh_token', 'Refresh token cannot be renewed here');
       stats.refreshGraceReplays += 1;
-      return answerWithTokens(req, res, ctx, { ...outcome.session, raw, now });
+      return answerWithTokens(req, res, ctx, { ...outcome.session, raw, now, jkt });
     }
     case 'reused':
       stats.refreshTokensPresentedTwice += 1;
@@ -122,10 +130,11 @@ export const refresh: Handler = async (req, res, ctx) => {
 
 export const logout: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
+  const jkt = await logoutKey(req, ctx);
   const presented = readRefreshCookie(req);
-  if (presented) await ctx.store.revokeFamilyOf(hashRefreshToken(presented));
+  if (presented) await ctx.store.revokeFamilyOf(hashRefreshToken(boundRefreshToken(presented, jkt)));
   // The access token sent along ends too, not only at its exp: its jti goes on the denylist.
-  const access = await verifyBearer(req, ctx);
+  const access = await verifyAccess(req, ctx);
   if (access?.ok) await ctx.store.denyAccessToken(access.jti, access.expiresAt);
   sendNoContent(res, { 'set-cookie': clearedSessionCookies(req) });
 };

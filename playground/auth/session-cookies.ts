@@ -20,6 +20,11 @@ import { isHttps } from '../http/messages.js';
  */
 
 const REFRESH_NAME = 'refresh_token';
+/**
+ * A DPoP session's key thumbprint (RFC 7638), beside the refresh cookie with its attributes: not a
+ * secret, it tells a refresh which key the session was bound to at login (see auth/dpop-sessions.ts).
+ */
+const KEY_BINDING_NAME = 'dpop_jkt';
 const SECURE_REFRESH_NAME = '__Secure-refresh_token';
 export const HINT_NAME = 'auth_hint';
 
@@ -42,13 +47,30 @@ export function readRefreshCookie(req: IncomingMessage): string | undefined {
   return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
-/** `Set-Cookie` lines for a login or a refresh: the (rotated) refresh token and the hint, same lifetime. */
-export function sessionCookies(req: IncomingMessage, raw: string, expiresAt: number, now: number): string[] {
+// Cleared only where the browser has one: a bearer session's cookie lines stay as they were.
+const hasKeyBindingCookie = (req: IncomingMessage): boolean => parse(req.headers.cookie ?? '')[KEY_BINDING_NAME] !== undefined;
+
+/** The key thumbprint a DPoP session was bound to at login, if the request has one. */
+export function readKeyBindingCookie(req: IncomingMessage): string | undefined {
+  const value = parse(req.headers.cookie ?? '')[KEY_BINDING_NAME];
+  return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
+}
+
+/**
+ * `Set-Cookie` lines for a login or a refresh: the (rotated) refresh token and the hint, same
+ * lifetime, and for a DPoP session the thumbprint of its key (`jkt`).
+ */
+export function sessionCookies(req: IncomingMessage, raw: string, expiresAt: number, now: number, jkt?: string): string[] {
   const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
-  return [serialize(refreshName(req), raw, refreshAttributes(req, maxAge)), serialize(HINT_NAME, '1', hintAttributes(req, maxAge))];
+  const cookies = [serialize(refreshName(req), raw, refreshAttributes(req, maxAge)), serialize(HINT_NAME, '1', hintAttributes(req, maxAge))];
+  if (jkt !== undefined) cookies.push(serialize(KEY_BINDING_NAME, jkt, refreshAttributes(req, maxAge)));
+  else if (hasKeyBindingCookie(req)) cookies.push(serialize(KEY_BINDING_NAME, '', refreshAttributes(req, 0)));
+  return cookies;
 }
 
 /** `Set-Cookie` lines that end the session in the browser: logout, reuse detected, refresh refused. */
 export function clearedSessionCookies(req: IncomingMessage): string[] {
-  return [serialize(refreshName(req), '', refreshAttributes(req, 0)), serialize(HINT_NAME, '', hintAttributes(req, 0))];
+  const cookies = [serialize(refreshName(req), '', refreshAttributes(req, 0)), serialize(HINT_NAME, '', hintAttributes(req, 0))];
+  if (hasKeyBindingCookie(req)) cookies.push(serialize(KEY_BINDING_NAME, '', refreshAttributes(req, 0)));
+  return cookies;
 }

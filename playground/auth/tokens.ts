@@ -12,7 +12,8 @@ import { SignJWT, errors, jwtVerify } from 'jose';
  */
 
 export interface TokenKit {
-  issueAccessToken(userId: string): Promise<{ accessToken: string; expiresIn: number }>;
+  /** With `jkt`, a DPoP token (RFC 9449 §6): bound to that key by `cnf.jkt`, `token_type: "DPoP"`. */
+  issueAccessToken(userId: string, jkt?: string): Promise<{ accessToken: string; expiresIn: number }>;
   verifyAccessToken(token: string): Promise<AccessCheck>;
   seal(raw: string): string;
   /** Returns undefined for anything not sealed by the same secret. */
@@ -20,7 +21,7 @@ export interface TokenKit {
 }
 
 export type AccessCheck =
-  | { ok: true; userId: string; jti: string; expiresAt: number }
+  | { ok: true; userId: string; jti: string; expiresAt: number; /** The key a DPoP token is bound to. */ jkt?: string }
   | { ok: false; error: 'token_expired' | 'invalid_token' };
 
 /** A fresh opaque refresh token and the hash under which the store knows it. */
@@ -39,8 +40,8 @@ export function createTokenKit(secret: string, accessTtl: number): TokenKit {
   const sealKey = Buffer.from(hkdfSync('sha256', secret, 'auth-fetch', 'refresh-successor-seal', 32));
 
   return {
-    async issueAccessToken(userId) {
-      const accessToken = await new SignJWT({})
+    async issueAccessToken(userId, jkt) {
+      const accessToken = await new SignJWT(jkt === undefined ? {} : { cnf: { jkt }, token_type: 'DPoP' })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(userId)
         .setIssuedAt()
@@ -61,7 +62,8 @@ export function createTokenKit(secret: string, accessTtl: number): TokenKit {
         if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
           return { ok: false, error: 'invalid_token' };
         }
-        return { ok: true, userId: sub, jti, expiresAt: exp * 1000 };
+        const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
+        return { ok: true, userId: sub, jti, expiresAt: exp * 1000, ...(typeof jkt === 'string' ? { jkt } : {}) };
       } catch (error) {
         return { ok: false, error: error instanceof errors.JWTExpired ? 'token_expired' : 'invalid_token' };
       }

@@ -10,7 +10,7 @@ import { HttpError, sendError, sendNoContent } from './messages.js';
 
 export const REPLAY_HEADER = 'Idempotent-Replayed';
 
-const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key';
+const ALLOW_HEADERS = 'Authorization, Content-Type, Idempotency-Key, DPoP';
 const ALLOW_METHODS = 'GET, POST, OPTIONS';
 
 export interface OriginPolicy {
@@ -33,7 +33,8 @@ export function createOriginPolicy(allowedOrigins: readonly string[]): OriginPol
       vary: 'Origin',
       'access-control-allow-origin': origin,
       'access-control-allow-credentials': 'true',
-      'access-control-expose-headers': `${REPLAY_HEADER}, WWW-Authenticate`,
+      // DPoP-Nonce: a cross-origin client must read it to answer a nonce challenge (RFC 9449 §8).
+      'access-control-expose-headers': `${REPLAY_HEADER}, WWW-Authenticate, DPoP-Nonce`,
     };
   };
 

@@ -15,6 +15,8 @@ import { HttpError } from './messages.js';
 
 const PUBLIC_ROOT = fileURLToPath(new URL('../public/', import.meta.url));
 const LIB_ROOT = fileURLToPath(new URL('../../dist/', import.meta.url));
+/** panva's dpop, which `/lib/dpop.js` imports by name (the page's import map points it here). */
+const DPOP_ROOT = fileURLToPath(new URL('../../node_modules/dpop/build/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -43,6 +45,7 @@ export function resolveStaticPath(pathname: string): string {
   }
   const [root, relative] =
     appStaticFile(decoded) ??
+    (decoded === '/vendor/dpop.js' ? [DPOP_ROOT, 'index.js'] : undefined) ??
     (decoded.startsWith('/lib/') ? [LIB_ROOT, decoded.slice('/lib/'.length)] : [PUBLIC_ROOT, decoded === '/' ? 'index.html' : decoded.slice(1)]);
   const segments = relative.split(/[/\\]/);
   if (relative.includes('\0') || segments.some((s) => s === '' || s === '..' || s.startsWith('.'))) {

@@ -93,6 +93,18 @@ export interface LogoutResult {
 
 export type BurstSummary = Record<string, string | number>;
 
+/** What `/demo/steal` got when it replayed the token from the server side. */
+export interface StolenAttempt {
+  status: number;
+  error?: string | undefined;
+  wwwAuthenticate?: string | undefined;
+}
+
+export interface StealResult {
+  asBearer: StolenAttempt;
+  asDpopWithoutProof: StolenAttempt;
+}
+
 export interface Demo {
   tabId: string;
   options: AuthFetchOptions;
@@ -127,6 +139,10 @@ export interface Demo {
   expireNow(): boolean;
   logout(): Promise<LogoutResult>;
   openTab(): boolean;
+  /** "Steal the token": the server replays it as Bearer and as DPoP without a proof; null when logged out. */
+  steal(): Promise<StealResult | null>;
+  /** The DPoP key's JWK thumbprint with `?dpop=1`, else null. */
+  thumbprint(): Promise<string | null>;
   reset(): void;
 }
 

@@ -78,6 +78,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const accounts = new Map<string, Account>();
   /** Denied access-token `jti` → its `exp` (ms); dropped by the sweep once past. */
   const deniedAccessTokens = new Map<string, number>();
+  /** Spent DPoP proof ids → when they may be forgotten (ms); dropped by the sweep once past. */
+  const spentProofs = new Map<string, number>();
   let postSeq = 0;
   let lastSweep = clock();
 
@@ -109,6 +111,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     if (now - lastSweep < SWEEP_EVERY_MS) return;
     lastSweep = now;
     for (const [jti, expiresAt] of deniedAccessTokens) if (expiresAt <= now) deniedAccessTokens.delete(jti);
+    for (const [id, expiresAt] of spentProofs) if (expiresAt <= now) spentProofs.delete(id);
     for (const [userId, account] of accounts) {
       prune(account, now);
       if (account.sessions.size + account.idempotency.size + account.posts.length === 0) accounts.delete(userId);
@@ -267,6 +270,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return (deniedAccessTokens.get(jti) ?? 0) > clock();
     },
 
+    async claimProofJti(id, expiresAt) {
+      const now = clock();
+      sweep(now);
+      if ((spentProofs.get(id) ?? 0) > now) return false;
+      spentProofs.set(id, expiresAt);
+      return true;
+    },
+
     held() {
       const held = { sessions: 0, tokens: sessionOf.size, sealedSuccessors: 0, idempotencyRecords: 0, posts: 0 };
       for (const account of accounts.values()) {
@@ -282,6 +293,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       sessionOf.clear();
       accounts.clear();
       deniedAccessTokens.clear();
+      spentProofs.clear();
     },
   };
 }

@@ -33,6 +33,7 @@ import {
  *   {u:<user>}:idem-keys     zset key → expiry         the idempotencyKeysPerUser cap
  *   {u:<user>}:posts         stream {post, exp}        entries older than their TTL trimmed at each post
  *   deny:<jti>               "1"                       a logged-out access token, until its exp
+ *   dpop-jti:<id>            "1"                       a spent DPoP proof (one key: cluster-safe), until its iat window ends
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
  * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
@@ -277,6 +278,9 @@ function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLi
       }),
 
     isAccessTokenDenied: (jti) => guard(async () => (await client.exists(key('deny', jti))) === 1),
+
+    claimProofJti: (id, expiresAt) =>
+      guard(async () => (await client.set(key('dpop-jti', id), '1', { NX: true, PXAT: Math.max(expiresAt, Date.now() + 1) })) === 'OK'),
 
     close,
   };

@@ -127,6 +127,12 @@ export interface Store {
   denyAccessToken(jti: string, expiresAt: number): Promise<void>;
   isAccessTokenDenied(jti: string): Promise<boolean>;
 
+  /**
+   * Remembers a DPoP proof's `id` (its key and `jti`, hashed) until `expiresAt`; false when it was
+   * already remembered: a replayed proof (RFC 9449 §11.1). Atomic (SET NX semantics).
+   */
+  claimProofJti(id: string, expiresAt: number): Promise<boolean>;
+
   close(): Promise<void>;
 }
 

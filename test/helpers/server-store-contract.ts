@@ -207,6 +207,18 @@ export function storeContract(name: string, makeStore: (limits?: Partial<StoreLi
       await sleep(80);
       expect(await store.listPosts(author, { limit: 5 })).toEqual({ posts: [], next: null });
     });
+
+    it('claims a DPoP proof id once, concurrently too, until its expiry', async () => {
+      const id = randomUUID();
+      const claims = await Promise.all([1, 2, 3].map(() => store.claimProofJti(id, Date.now() + 60_000)));
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect(await store.claimProofJti(id, Date.now() + 60_000)).toBe(false);
+      expect(await store.claimProofJti(randomUUID(), Date.now() + 60_000)).toBe(true);
+      const short = randomUUID();
+      expect(await store.claimProofJti(short, Date.now() + 30)).toBe(true);
+      await sleep(80);
+      expect(await store.claimProofJti(short, Date.now() + 30)).toBe(true);
+    });
   });
 
   describe(`Store contract: ${name}, limits per user`, () => {

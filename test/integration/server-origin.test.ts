@@ -60,7 +60,7 @@ describe('reference server: Origin check and CORS', () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(APP);
     expect(ok.headers.get('access-control-allow-credentials')).toBe('true');
-    expect(ok.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, Idempotency-Key');
+    expect(ok.headers.get('access-control-allow-headers')).toBe('Authorization, Content-Type, Idempotency-Key, DPoP');
     const evil = await preflight(EVIL);
     expect(evil.status).toBe(403);
     expect(evil.headers.get('access-control-allow-origin')).toBeNull();

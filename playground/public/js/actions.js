@@ -1,7 +1,7 @@
 // @ts-check
 // What the buttons do. Each action shows its outcome in "Last result", keeps it in `last`, and
 // returns it as plain data, so that `window.demo` can offer the same actions to the tests.
-import { authFetch, tabId } from './client.js';
+import { authFetch, dpop, tabId } from './client.js';
 import { log } from './event-log.js';
 import { bump, counts, errorNameOf, last, readBody, request, start, waitBatch } from './records.js';
 import { render } from './session-panel.js';
@@ -23,10 +23,34 @@ function show(title, value) {
   /** @type {HTMLElement} */ (document.getElementById('result')).textContent = lines.join('\n');
 }
 
+/**
+ * With DPoP the login goes through `authFetch.login`, which sends the proof the server binds the
+ * session to (and answers its nonce challenge).
+ * @param {string} username @param {string} password @returns {Promise<import('../demo').LoginResult>}
+ */
+async function loginWithProof(username, password) {
+  try {
+    await authFetch.login('/auth/login', { body: JSON.stringify({ username, password }) });
+    log('session', `logged in as ${username} (DPoP)`);
+    return { ok: true, status: 200 };
+  } catch (err) {
+    const { status = 0, code } = /** @type {{ status?: number; code?: string }} */ (err);
+    log('error', `login failed: ${status} ${code ?? ''}`);
+    return { ok: false, status, error: code, errorName: errorNameOf(err) };
+  }
+}
+
 /** @returns {Promise<import('../demo').LoginResult>} */
 export async function login(username = 'alice', password = 'wonderland') {
   /** @type {import('../demo').LoginResult} */
   let result;
+  if (dpop) {
+    result = await loginWithProof(username, password);
+    last.login = result;
+    show(`POST /auth/login (${username}, DPoP)`, { ...result });
+    render();
+    return result;
+  }
   try {
     const res = await fetch('/auth/login', {
       method: 'POST',
@@ -124,8 +148,8 @@ export function expireNow() {
   // A fixed prefix rather than a flipped character, so that doing it twice (here and in another
   // tab) cannot restore the original signature.
   const broken = `${header}.${payload}.${EXPIRED_MARK}${signature.slice(EXPIRED_MARK.length)}`;
-  /** @type {{ accessToken: string; expiresIn?: number }} */
-  const tokens = { accessToken: broken };
+  /** @type {{ accessToken: string; expiresIn?: number; tokenType: 'Bearer' | 'DPoP' }} */
+  const tokens = { accessToken: broken, tokenType: state.tokenType };
   if (state.expiresAt) tokens.expiresIn = Math.max(1, Math.round((state.expiresAt - Date.now()) / 1000));
   authFetch.setTokens(tokens);
   log('info', 'access token invalidated in every tab (signature corrupted, exp unchanged)');
@@ -147,6 +171,35 @@ export async function logout() {
   last.logout = result;
   show('Log out', { ...result });
   render();
+  return result;
+}
+
+/**
+ * "Steal the token": the server replays this tab's token against /api/me as a thief would, as a
+ * bearer token and as DPoP without this browser's key. With DPoP both are 401.
+ * @returns {Promise<import('../demo').StealResult | null>}
+ */
+export async function steal() {
+  const state = authFetch.getState();
+  if (state.status !== 'authenticated') {
+    show('Steal the token', 'Not logged in: nothing to steal.');
+    return null;
+  }
+  const res = await fetch('/demo/steal', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ accessToken: state.accessToken }),
+  });
+  const result = /** @type {import('../demo').StealResult} */ (await readBody(res));
+  /** @param {import('../demo').StolenAttempt} a */
+  const line = (a) => `${a.status}${a.error ? ` ${a.error}` : ''}`;
+  last.steal = result;
+  show(`Stolen ${state.tokenType} token, replayed from the server`, {
+    'as Bearer': line(result.asBearer),
+    'as DPoP, without the key': line(result.asDpopWithoutProof),
+    verdict: result.asBearer.status === 401 && result.asDpopWithoutProof.status === 401 ? 'useless without this browser\'s key' : 'works from anywhere until it expires',
+  });
+  log('info', `stolen token replayed: Bearer ${line(result.asBearer)}, DPoP without key ${line(result.asDpopWithoutProof)}`);
   return result;
 }
 

@@ -2,8 +2,8 @@
 // The playground page: plain ES modules, no framework. This file wires them together: auth-fetch's
 // events into the records, the log and the session card; the buttons to the actions; and
 // `window.demo` (its contract: ../demo.d.ts), which the browser tests and the soak drive and read.
-import { createPost, burst, expireNow, login, logout, me, openTab } from './actions.js';
-import { authFetch, options, tabId } from './client.js';
+import { createPost, burst, expireNow, login, logout, me, openTab, steal } from './actions.js';
+import { authFetch, dpop, options, tabId } from './client.js';
 import { clearLog, describeEvent, describeReady, log } from './event-log.js';
 import * as records from './records.js';
 import { render, startExpiryClock } from './session-panel.js';
@@ -36,6 +36,7 @@ onClick('btn-me', me);
 onClick('btn-post', () => createPost());
 onClick('btn-burst', () => burst());
 onClick('btn-expire', expireNow);
+onClick('btn-steal', steal);
 onClick('btn-logout', logout);
 onClick('btn-tab', openTab);
 onClick('btn-clear', clearLog);
@@ -74,6 +75,8 @@ const demo = {
   expireNow,
   logout,
   openTab,
+  steal,
+  thumbprint: () => (dpop ? dpop.thumbprint() : Promise.resolve(null)),
   reset: () => {
     records.reset();
     render();

@@ -1,14 +1,14 @@
 // @ts-check
 // The session card: status badge, the token's countdown, this tab's counters, and which controls
 // a session enables (the calls, "Expire", "Log out") or the login form.
-import { authFetch } from './client.js';
+import { authFetch, dpop } from './client.js';
 import { counts } from './records.js';
 
 /** @param {string} id */
 const byId = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 
 /** Buttons that only make sense with a session: disabled while anonymous or still starting. */
-const SESSION_BUTTONS = ['btn-me', 'btn-post', 'btn-burst', 'btn-expire', 'btn-logout'];
+const SESSION_BUTTONS = ['btn-me', 'btn-post', 'btn-burst', 'btn-expire', 'btn-steal', 'btn-logout'];
 
 /** @param {string} token @returns {Record<string, unknown>} */
 function claims(token) {
@@ -35,7 +35,18 @@ export function render() {
   byId('refresh-own').textContent = String(counts.refreshOwn);
   byId('refresh-peer').textContent = String(counts.refreshPeer);
   byId('replays').textContent = String(counts.replays);
+  byId('token-type').textContent = signedIn ? state.tokenType : '—';
+  renderKey();
   renderExpiry();
+}
+
+/** The DPoP key's thumbprint (it changes after a logout): read from the key, shown once known. */
+function renderKey() {
+  byId('key-row').hidden = !dpop;
+  if (!dpop) return;
+  void dpop.thumbprint().then((jkt) => {
+    byId('key-thumbprint').textContent = jkt;
+  });
 }
 
 function renderExpiry() {
