@@ -3,6 +3,7 @@ import { callLogin, callLogout, type Tokens } from './auth-calls.js';
 import { createClock } from './clock.js';
 import { SessionEndedError } from './errors.js';
 import { createEmitter, mustBeFunction, type AuthEvent } from './events.js';
+import { keepFresh } from './keep-fresh.js';
 import { refreshLock } from './lock.js';
 import { createMisconfigurationReport } from './misconfiguration.js';
 import { normalizeOptions, type AuthFetchOptions } from './options.js';
@@ -54,6 +55,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
     const stale = session.getState().status !== 'anonymous' && !session.isUsable(session.token());
     if (startup.settled() && stale) void refresher.refresh('proactive');
   }, closing.signal);
+  if (config.keepFresh) keepFresh(session, () => void refresher.refresh('proactive'), closing.signal);
   // In a page the session is looked up at once; elsewhere (SSR, Node, workers) nothing is sent until asked.
   if (globalThis.document) void startup.ready();
 

@@ -92,11 +92,20 @@ export interface AuthFetchOptions {
    * @example createAuthFetch({ refresh: '/auth/refresh', dpop: createDpop() })
    */
   dpop?: RequestProof;
+  /**
+   * Refresh on a timer as the token enters its leeway window, while some tab of the app is visible
+   * (one tab refreshes for all; none while every tab is hidden), so that a page that shows the
+   * expiry or the claims never shows a stale state. Off: a token is refreshed before a request that
+   * needs it, and when a tab comes back to view.
+   * @default false
+   * @example createAuthFetch({ refresh: '/auth/refresh', keepFresh: true })
+   */
+  keepFresh?: boolean;
 }
 
 /** The options as the modules use them: every default filled in, `channel` resolved by `createAuthFetch`. */
-export type Config = Required<Omit<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'idempotency' | 'channel' | 'sessionHint' | 'dpop'>> &
-  Pick<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'channel' | 'sessionHint' | 'dpop'> & {
+export type Config = Required<Omit<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'idempotency' | 'channel' | 'sessionHint' | 'dpop' | 'keepFresh'>> &
+  Pick<AuthFetchOptions, 'logout' | 'trustedOrigins' | 'channel' | 'sessionHint' | 'dpop' | 'keepFresh'> & {
     idempotency: Required<IdempotencyOptions> | false;
   };
 
@@ -147,6 +156,7 @@ const RULES: Rules<AuthFetchOptions, Rule> = {
   idempotency: (v) => v === false || isObject(v),
   sessionHint: isHttpToken,
   dpop: (v) => isObject(v) && typeof v.headers === 'function' && typeof v.answered === 'function',
+  keepFresh: (v) => typeof v === 'boolean',
 };
 
 const IDEMPOTENCY_RULES: Rules<IdempotencyOptions, Rule> = {
@@ -172,6 +182,7 @@ const EXPECTED: Rules<AuthFetchOptions & { [K in keyof IdempotencyOptions as `id
       idempotency: 'an object or false',
       sessionHint: 'a cookie name like "auth_hint"',
       dpop: 'a proof hook such as createDpop()',
+      keepFresh: 'true or false',
       'idempotency.methods': 'an array of methods',
       'idempotency.header': 'a header name like "Idempotency-Key"',
       'idempotency.key': 'a function',

@@ -10,7 +10,7 @@ import type { Clock } from './clock.js';
 import { SessionEndedError, type SessionEndReason } from './errors.js';
 import { createEmitter, mustBeFunction, notify, type AuthEvent, type Listener } from './events.js';
 import type { Refusal } from './refresh-call.js';
-import { isNewer, isStale, readClaims, type Claims, type Token } from './token.js';
+import { isNewer, isStale, readClaims, staleFrom, type Claims, type Token } from './token.js';
 
 export type SessionState =
   | { status: 'unknown' }
@@ -81,6 +81,11 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
     /** The signal of this session's requests and waits: aborted with `SessionEndedError` when a logout ends it. */
     signal: () => ending.signal,
     localExpiry,
+    /** When (this device's clock, epoch ms) the token enters its leeway window; undefined without a token or an expiry. */
+    refreshDueAt(): number | undefined {
+      const from = token && staleFrom(token, leewayMs);
+      return from === undefined ? undefined : from - clock.skew();
+    },
     /** A token that can be sent as it is: not inside its leeway window (judged by server time). */
     isUsable: (t: Token | undefined): t is Token => t !== undefined && !isStale(t, clock.serverNow(), leewayMs),
     /** A token another tab holds: taken when newer than ours or, without one, issued after the last session end. Says whether it was taken. */

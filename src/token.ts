@@ -98,11 +98,17 @@ export function isToken(value: unknown): value is Token {
     isOptionalNumber(t.exp) && Number.isFinite(t.obtainedAt) && readTokenType(t.tokenType) !== undefined;
 }
 
-/** True when the token should be replaced before use: inside min(leeway, half its lifetime) of expiry. */
-export function isStale(token: Token, serverNow: number, leewayMs: number): boolean {
-  if (token.expiresAt === undefined) return false;
+/** When (server time) the token should be replaced before use: min(leeway, half its lifetime) before expiry; undefined when it never expires. */
+export function staleFrom(token: Token, leewayMs: number): number | undefined {
+  if (token.expiresAt === undefined) return undefined;
   const leeway = token.lifetime === undefined ? leewayMs : Math.min(leewayMs, token.lifetime / 2);
-  return serverNow >= token.expiresAt - leeway;
+  return token.expiresAt - leeway;
+}
+
+/** True when the token should be replaced before use (see `staleFrom`). */
+export function isStale(token: Token, serverNow: number, leewayMs: number): boolean {
+  const from = staleFrom(token, leewayMs);
+  return from !== undefined && serverNow >= from;
 }
 
 export const isExpired = (token: Token, serverNow: number): boolean =>

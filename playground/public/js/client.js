@@ -1,6 +1,6 @@
 // @ts-check
 // The page's one auth-fetch instance. The query string may override the tunables (tests, soak):
-// `leewayMs`, `peerTimeoutMs`, `refreshTimeoutMs`, and `channel` (a name, or `false` for none);
+// `leewayMs`, `peerTimeoutMs`, `refreshTimeoutMs`, `keepFresh=1`, and `channel` (a name, or `false` for none);
 // `dpop=1` binds the session to a key of this browser (auth-fetch-tabs/dpop, loaded only then).
 import { createAuthFetch } from '/lib/index.js';
 
@@ -16,6 +16,7 @@ const peerTimeoutMs = params.get('peerTimeoutMs');
 if (peerTimeoutMs !== null) options.peerTimeoutMs = Number(peerTimeoutMs);
 const refreshTimeoutMs = params.get('refreshTimeoutMs');
 if (refreshTimeoutMs !== null) options.refreshTimeoutMs = Number(refreshTimeoutMs);
+if (params.get('keepFresh') === '1') options.keepFresh = true;
 
 /** The DPoP hook with `?dpop=1`, else undefined. */
 export const dpop = params.get('dpop') === '1' ? (await import('/lib/dpop.js')).createDpop() : undefined;

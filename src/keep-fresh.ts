@@ -1,0 +1,29 @@
+/**
+ * `keepFresh`: while a tab of the app is visible, its token is refreshed on a timer as it enters
+ * its leeway window, so that a page showing the expiry or the claims never shows a stale state.
+ * Every tab sets the timer; only a visible one refreshes (through the lock: one refresh for all,
+ * the others adopt its token). While every tab is hidden, none refreshes; the first to become
+ * visible again refreshes then (visibility.ts).
+ */
+import type { Session } from './session.js';
+
+/** What setTimeout takes: beyond 2**31 - 1 ms it fires at once. */
+const MAX_DELAY = 2_147_483_647;
+
+export function keepFresh(session: Session, refresh: () => void, closing: AbortSignal): void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const visible = () => globalThis.document?.visibilityState !== 'hidden';
+  const arm = () => {
+    clearTimeout(timer);
+    const due = session.refreshDueAt();
+    if (due === undefined || closing.aborted) return;
+    timer = setTimeout(() => {
+      if (visible()) refresh();
+    }, Math.min(Math.max(due - Date.now(), 0), MAX_DELAY));
+  };
+  const stop = session.subscribe(arm);
+  closing.addEventListener('abort', () => {
+    stop();
+    clearTimeout(timer);
+  });
+}
