@@ -15,6 +15,8 @@ export async function browserOverhead(rounds: number, callsPerRound: number): Pr
     format: 'iife',
     platform: 'browser',
     target: 'es2022',
+    // What apps ship: the production build.
+    define: { __DEV__: 'false' },
     write: false,
     logLevel: 'silent',
   });

@@ -1,7 +1,8 @@
 /**
  * Start-up time of auth-fetch in Debian's Chromium: from `createAuthFetch(...)` to `ready` settling,
- * for the rows of `npm run bench` that issue 11 sets goals for. The page loads the built package
- * (`dist/index.js`) and uses its public API only, so the figures hold across rewrites of `src/`.
+ * for the rows of `npm run bench` that issues 11 and 16 set goals for, beside a raw `fetch` of the
+ * refresh endpoint on the same kind of fresh page. The page loads the built package as apps ship it
+ * (`dist/index.production.js`) and uses its public API only.
  *
  * A loopback server serves the page and a refresh endpoint that answers after a fixed delay: 200
  * with a token when the request carries the session cookie, 401 without it. Every page load is in a
@@ -31,10 +32,18 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <title>auth-fetch start-up</title>
 <script type="module">
-import { createAuthFetch } from '/lib/index.js';
-const tab = new URLSearchParams(location.search).get('tab');
+import { createAuthFetch } from '/lib/index.production.js';
+const params = new URLSearchParams(location.search);
+const tab = params.get('tab');
 window.startup = (async () => {
   const start = performance.now();
+  if (params.has('raw')) {
+    // The baseline: a raw fetch of the refresh endpoint on the same fresh page, timed the same way.
+    const response = await fetch('/auth/refresh?probe', { method: 'POST', credentials: 'include' });
+    await response.text();
+    const ms = performance.now() - start;
+    return { readyMs: ms, roundTripMs: ms, status: 'raw ' + response.status };
+  }
   // Every tab has the same refresh URL (tabs share a session only with the same one); its fetch
   // tags the call with the tab's name so that the server can count each tab's refresh calls.
   const tagged = (input, init) => fetch(String(input).endsWith('/auth/refresh') ? input + '?tab=' + tab : input, init);
@@ -121,7 +130,7 @@ export interface StartupFigure {
   statuses: string[];
 }
 
-export type StartupScenario = 'lone tab with a session' | 'lone tab without a session' | 'tab beside an authenticated tab';
+export type StartupScenario = 'raw fetch of the refresh endpoint' | 'lone tab with a session' | 'lone tab without a session' | 'tab beside an authenticated tab';
 
 export async function startupTimes(rounds: number): Promise<Record<StartupScenario, StartupFigure>> {
   buildIfStale();
@@ -129,10 +138,10 @@ export async function startupTimes(rounds: number): Promise<Record<StartupScenar
   const browser = await launchChromium();
   let pages = 0;
   /** Opens one tab of `context`, waits for its start-up and returns its figures. */
-  const load = async (context: BrowserContext): Promise<PageLoad> => {
+  const load = async (context: BrowserContext, query = ''): Promise<PageLoad> => {
     const tab = `t${++pages}`;
     const page = await context.newPage();
-    await page.goto(`${server.url}/?tab=${tab}`);
+    await page.goto(`${server.url}/?tab=${tab}${query}`);
     const figures = await page.evaluate<Omit<PageLoad, 'refreshCalls'>>('window.startup');
     return { ...figures, refreshCalls: server.refreshCalls.get(tab) ?? 0 };
   };
@@ -145,6 +154,7 @@ export async function startupTimes(rounds: number): Promise<Record<StartupScenar
     }
   };
   const scenarios: Record<StartupScenario, () => Promise<PageLoad>> = {
+    'raw fetch of the refresh endpoint': () => inContext({ session: true }, (context) => load(context, '&raw')),
     'lone tab with a session': () => inContext({ session: true }, load),
     'lone tab without a session': () => inContext({ session: false }, load),
     'tab beside an authenticated tab': () =>
@@ -183,6 +193,7 @@ async function newContext(browser: Browser, url: string, cookies: { session: boo
 
 /** The status `ready` must settle with in each scenario: a figure measured in another state is not that row. */
 export const EXPECTED_STATUS: Record<StartupScenario, string> = {
+  'raw fetch of the refresh endpoint': 'raw 200',
   'lone tab with a session': 'authenticated',
   'lone tab without a session': 'anonymous',
   'tab beside an authenticated tab': 'authenticated',

@@ -67,7 +67,7 @@ function sleep(ms: number): void {
  * processes), holding the holder's pid so that a lock left by a killed build can be taken over.
  * Between processes there is no event to wait on, so the waiter polls, bounded by LOCK_WAIT_MS.
  */
-function withLock<T>(work: () => T): T {
+export function withLock<T>(work: () => T): T {
   const deadline = Date.now() + LOCK_WAIT_MS;
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   let fd: number | undefined;

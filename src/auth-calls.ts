@@ -31,7 +31,9 @@ export async function callLogin(config: Config, clock: Clock, url: string | URL,
   const { status } = response;
   if (!response.ok) {
     const code = await errorCode(response);
-    throw new LoginError(__DEV__ ? `Login refused: ${status}${code ? ` (${code})` : ''} from ${target}` : 'login', { status, code });
+    // Short enough for every build: apps show it to the user.
+    const refused = `Login refused: ${status}${code ? ` (${code})` : ''}`;
+    throw new LoginError(__DEV__ ? `${refused} from ${target}` : refused, { status, code });
   }
   const body: unknown = await response.json().catch(() => undefined);
   try {

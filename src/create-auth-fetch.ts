@@ -1,23 +1,38 @@
 /** Composition: the callable `authFetch` and its members, over the session, refresh, pipeline and tab modules. */
 import { callLogin, callLogout, type Tokens } from './auth-calls.js';
-import { createClock } from './clock.js';
+import { createClock, type Clock } from './clock.js';
 import { SessionEndedError } from './errors.js';
 import { createEmitter, mustBeFunction, type AuthEvent } from './events.js';
 import { keepFresh } from './keep-fresh.js';
 import { refreshLock } from './lock.js';
 import { createMisconfigurationReport } from './misconfiguration.js';
-import { normalizeOptions, type AuthFetchOptions } from './options.js';
-import { createOrigins } from './origins.js';
+import { normalizeOptions, type AuthFetchOptions, type Config } from './options.js';
+import { createOrigins, type Origins } from './origins.js';
 import { createPipeline } from './pipeline.js';
 import { callRefresh } from './refresh-call.js';
 import { createRefresher } from './refresh.js';
-import { createSession } from './session.js';
+import { createSession, type Session } from './session.js';
 import { createStartup } from './startup.js';
-import { openTabs } from './tabs.js';
+import { openTabs, type Tabs } from './tabs.js';
 import { parseTokenAnswer, type Token } from './token.js';
 import type { AuthFetch } from './types.js';
 import { onReturn } from './visibility.js';
 import { until } from './wait.js';
+
+/** `logout()`: the session ends in every tab at once, then the server is told. */
+async function logoutEverywhere({ config, clock, origins, session, tabs }: { config: Config; clock: Clock; origins: Origins; session: Session; tabs: Tabs | undefined }): Promise<void> {
+  const token = session.token();
+  session.end('logout');
+  tabs?.announce({ t: 'end' });
+  // The token goes only where it may (a trusted origin), so that the server can deny it at once.
+  const trusted = origins.logoutUrl && origins.trusted.includes(origins.logoutUrl.origin);
+  const url = origins.logoutUrl ?? config.logout;
+  try {
+    if (url) await callLogout(config, clock, url, trusted ? token : undefined);
+  } finally {
+    await config.dpop?.reset?.(); // a new key: the next session cannot be linked to this one
+  }
+}
 
 /**
  * Creates one instance per page (at module level, not in a component): a function with `fetch`'s
@@ -86,19 +101,7 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
       throw outcome.error;
     },
-    async logout() {
-      const token = session.token();
-      session.end('logout');
-      tabs?.announce({ t: 'end' });
-      // The token goes only where it may (a trusted origin), so that the server can deny it at once.
-      const trusted = origins.logoutUrl && origins.trusted.includes(origins.logoutUrl.origin);
-      const url = origins.logoutUrl ?? config.logout;
-      try {
-        if (url) await callLogout(config, clock, url, trusted ? token : undefined);
-      } finally {
-        await config.dpop?.reset?.(); // a new key: the next session cannot be linked to this one
-      }
-    },
+    logout: () => logoutEverywhere({ config, clock, origins, session, tabs }),
     dispose() {
       events.clear(); // nothing is reported after dispose()
       session.clear();

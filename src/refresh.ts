@@ -76,95 +76,140 @@ function createCooldown(session: Session) {
   };
 }
 
-export function createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs, refreshTimeoutMs, closing }: Parts) {
-  const cooldown = createCooldown(session);
-  let inflight: { era: number; outcome: Promise<RefreshOutcome> } | undefined;
-  /** The refresh under way, while a peer's outcome (a token, a failure) may still stand in for its own call. */
-  let awaitingPeer: { replaces(t: Token): boolean; reason: RefreshReason; settle(outcome: RefreshOutcome): void } | undefined;
+/** What other tabs say while a refresh of ours waits: a token that replaces the one it replaces, or a failure of theirs. */
+function createPeerWatch() {
+  let waiting: { replaces(t: Token): boolean; reason: RefreshReason; settle(outcome: RefreshOutcome): void } | undefined;
   /** How many failed refreshes of other tabs this tab heard of: a refresh that began before one shares its outcome. */
-  let failuresHeard = 0;
-  const peerFailure = () => failed(new RefreshError(__DEV__ ? 'Refresh not tried: it failed in another tab just now' : 'refresh', { cause: cooldown.cause() }));
-  /** The longest a caller waits for a refresh: the holder's call, then asking the peers patiently in our turn, and our own call. */
-  const budgetMs = refreshTimeoutMs + (1 + QUEUED_PATIENCE) * peerTimeoutMs;
-
-  /** The era changed meanwhile (a logout, a login, a refusal in another tab): the current token, if any, speaks for the session. */
-  const superseded = (): RefreshOutcome => {
-    const token = session.token();
-    return session.isUsable(token) ? fromTab(token) : REJECTED;
+  let failures = 0;
+  return {
+    /** Waits for a peer's outcome that stands in for ours, until `stop()` (our own turn came, or we are done). */
+    wait(replaces: (t: Token) => boolean, reason: RefreshReason) {
+      let entry: typeof waiting;
+      const outcome = new Promise<RefreshOutcome>((settle) => {
+        waiting = entry = { replaces, reason, settle };
+      });
+      const stop = () => {
+        if (waiting === entry) waiting = undefined;
+      };
+      return { outcome, stop };
+    },
+    heardToken(token: Token): void {
+      if (waiting?.replaces(token)) waiting.settle(fromTab(token));
+    },
+    /** A peer's refresh failed: a waiting refresh of ours fails with it, unless the app asked for it (`manual`). */
+    heardFailure(error: RefreshError): void {
+      failures++;
+      if (waiting && waiting.reason !== 'manual') waiting.settle(failed(error));
+    },
+    failuresHeard: () => failures,
   };
+}
 
-  /** Our own call's outcome: the session takes it, and the other tabs hear of it before the lock is released. */
-  function settle(outcome: RefreshOutcome): void {
-    if (outcome.kind === 'ok') {
-      session.accept(outcome.token);
-      tabs?.announce({ t: 'token', token: outcome.token });
-    } else if (outcome.kind === 'rejected') {
-      session.end('rejected', { status: outcome.status, code: outcome.code });
-      tabs?.announce({ t: 'end' });
-    } else {
-      const next = cooldown.failed(outcome.error);
-      tabs?.announce({ t: 'outage', until: next });
-    }
-  }
+/** What the steps of one refresh share. */
+interface Coordination extends Parts {
+  cooldown: ReturnType<typeof createCooldown>;
+  peers: ReturnType<typeof createPeerWatch>;
+  /** The longest a caller waits for a refresh: the holder's call, then asking the peers patiently in our turn, and our own call. */
+  budgetMs: number;
+}
 
-  /** This tab's turn at the lock: a peer may have refreshed just before; else call the endpoint. */
-  async function inTurn(era: number, replaces: (t: Token | undefined) => t is Token, reason: RefreshReason, turn: Turn, counted?: Promise<number | undefined>): Promise<RefreshOutcome> {
-    const heardBefore = failuresHeard;
-    // With turns (Web Locks), a peer that refreshed just before we got the lock may still have its
-    // announcement in flight; its answer comes after it. Behind a holder, that announcement is all
-    // but certain: be patient. Without turns, peers are asked only at start-up.
-    if (tabs && (lock.shared || reason === 'startup')) {
-      const patience = turn.queued ? QUEUED_PATIENCE * peerTimeoutMs : peerTimeoutMs;
-      await tabs.ask(replaces, patience, turn.queued ? undefined : counted);
-    }
-    if (session.era() !== era) return superseded();
-    const current = session.token();
-    if (replaces(current)) return fromTab(current);
-    // A peer's refresh failed while we queued (its message came before its answer): that was ours too.
-    if (reason !== 'manual' && failuresHeard > heardBefore) return peerFailure();
-    if (reason !== 'manual' && cooldown.active()) return failed(cooldown.error());
-    const outcome = await call();
-    if (session.era() !== era) return superseded();
-    settle(outcome);
-    return outcome;
-  }
+/** The era changed meanwhile (a logout, a login, a refusal in another tab): the current token, if any, speaks for the session. */
+function superseded({ session }: Coordination): RefreshOutcome {
+  const token = session.token();
+  return session.isUsable(token) ? fromTab(token) : REJECTED;
+}
 
-  /** Whichever comes first: a peer's token that replaces ours, our own turn's outcome, or the end of the budget. */
-  async function coordinate(era: number, replacing: Token | undefined, reason: RefreshReason): Promise<RefreshOutcome> {
-    // A peer's token stands in for ours when it is newer than the one being replaced and fresh.
-    const replaces = (t: Token | undefined): t is Token => session.isUsable(t) && isNewer(t, replacing);
-    const budget = AbortSignal.timeout(budgetMs);
-    const leave = new AbortController(); // leaves the lock queue once settled
-    // Counting the peers overlaps with waiting for the lock.
-    const counted = lock.shared ? tabs?.countPeers() : undefined;
-    let waiting: typeof awaitingPeer;
-    const peerOutcome = new Promise<RefreshOutcome>((settle) => {
-      awaitingPeer = waiting = { replaces, reason, settle };
-    });
-    const ourTurn = (turn: Turn) => {
-      if (awaitingPeer === waiting) awaitingPeer = undefined; // from here on this tab decides
-      return inTurn(era, replaces, reason, turn, counted);
-    };
-    const turn = lock.run(ourTurn, AbortSignal.any([leave.signal, budget, closing]));
-    turn.catch(() => {}); // an abort after the race is ours; other failures are seen by the race
-    try {
-      return await until(Promise.race([peerOutcome, turn]), budget, closing);
-    } catch (cause) {
-      if (closing.aborted) return failed(new RefreshError(__DEV__ ? 'Refresh abandoned: the instance was disposed' : 'disposed'));
-      if (!budget.aborted) return failed(new RefreshError(__DEV__ ? 'Refresh failed: could not coordinate with other tabs' : 'refresh lock', { cause }));
-      const error = new RefreshError(__DEV__ ? `Refresh failed: no token within ${budgetMs} ms` : 'refresh timeout');
-      cooldown.failed(error);
-      return failed(error);
-    } finally {
-      if (awaitingPeer === waiting) awaitingPeer = undefined;
-      leave.abort();
-    }
+const peerFailureError = ({ cooldown }: Coordination) =>
+  new RefreshError(__DEV__ ? 'Refresh not tried: it failed in another tab just now' : 'refresh', { cause: cooldown.cause() });
+
+/** Our own call's outcome: the session takes it, and the other tabs hear of it before the lock is released. */
+function settle({ session, tabs, cooldown }: Coordination, outcome: RefreshOutcome): void {
+  if (outcome.kind === 'ok') {
+    session.accept(outcome.token);
+    tabs?.announce({ t: 'token', token: outcome.token });
+  } else if (outcome.kind === 'rejected') {
+    session.end('rejected', { status: outcome.status, code: outcome.code });
+    tabs?.announce({ t: 'end' });
+  } else {
+    const next = cooldown.failed(outcome.error);
+    tabs?.announce({ t: 'outage', until: next });
   }
+}
+
+interface Attempt {
+  era: number;
+  /** Whether a token stands in for ours: newer than the one being replaced, and fresh. */
+  replaces: (t: Token | undefined) => t is Token;
+  reason: RefreshReason;
+}
+
+/** This tab's turn at the lock: a peer may have refreshed just before; else call the endpoint. */
+async function inTurn(c: Coordination, { era, replaces, reason }: Attempt, turn: Turn, counted?: Promise<number | undefined>): Promise<RefreshOutcome> {
+  const { session, tabs, lock, cooldown, peers, peerTimeoutMs } = c;
+  const heardBefore = peers.failuresHeard();
+  // With turns (Web Locks), a peer that refreshed just before we got the lock may still have its
+  // announcement in flight; its answer comes after it. Behind a holder, that announcement is all
+  // but certain: be patient. Without turns, peers are asked only at start-up.
+  if (tabs && (lock.shared || reason === 'startup')) {
+    const patience = turn.queued ? QUEUED_PATIENCE * peerTimeoutMs : peerTimeoutMs;
+    await tabs.ask(replaces, patience, turn.queued ? undefined : counted);
+  }
+  if (session.era() !== era) return superseded(c);
+  const current = session.token();
+  if (replaces(current)) return fromTab(current);
+  // A peer's refresh failed while we queued (its message came before its answer): that was ours too.
+  if (reason !== 'manual' && peers.failuresHeard() > heardBefore) return failed(peerFailureError(c));
+  if (reason !== 'manual' && cooldown.active()) return failed(cooldown.error());
+  const outcome = await c.call();
+  if (session.era() !== era) return superseded(c);
+  settle(c, outcome);
+  return outcome;
+}
+
+/** Whichever comes first: a peer's outcome that stands in for ours, our own turn's outcome, or the end of the budget. */
+async function coordinate(c: Coordination, attempt: Attempt): Promise<RefreshOutcome> {
+  const { lock, tabs, closing, budgetMs } = c;
+  const budget = AbortSignal.timeout(budgetMs);
+  const leave = new AbortController(); // leaves the lock queue once settled
+  // Counting the peers overlaps with waiting for the lock.
+  const counted = lock.shared ? tabs?.countPeers() : undefined;
+  const peer = c.peers.wait(attempt.replaces, attempt.reason);
+  const ourTurn = (turn: Turn) => {
+    peer.stop(); // from here on this tab decides
+    return inTurn(c, attempt, turn, counted);
+  };
+  const turn = lock.run(ourTurn, AbortSignal.any([leave.signal, budget, closing]));
+  turn.catch(() => {}); // an abort after the race is ours; other failures are seen by the race
+  try {
+    return await until(Promise.race([peer.outcome, turn]), budget, closing);
+  } catch (cause) {
+    if (closing.aborted) return failed(new RefreshError(__DEV__ ? 'Refresh abandoned: the instance was disposed' : 'disposed'));
+    if (!budget.aborted) return failed(new RefreshError(__DEV__ ? 'Refresh failed: could not coordinate with other tabs' : 'refresh lock', { cause }));
+    const error = new RefreshError(__DEV__ ? `Refresh failed: no token within ${budgetMs} ms` : 'refresh timeout');
+    c.cooldown.failed(error);
+    return failed(error);
+  } finally {
+    peer.stop();
+    leave.abort();
+  }
+}
+
+export function createRefresher(parts: Parts) {
+  const { session, emit } = parts;
+  const c: Coordination = {
+    ...parts,
+    cooldown: createCooldown(session),
+    peers: createPeerWatch(),
+    budgetMs: parts.refreshTimeoutMs + (1 + QUEUED_PATIENCE) * parts.peerTimeoutMs,
+  };
+  let inflight: { era: number; outcome: Promise<RefreshOutcome> } | undefined;
 
   async function run(reason: RefreshReason, replacing: Token | undefined): Promise<RefreshOutcome> {
     const era = session.era();
     emit({ type: 'refresh:start', reason });
-    const outcome = await coordinate(era, replacing, reason);
+    // A peer's token stands in for ours when it is newer than the one being replaced and fresh.
+    const replaces = (t: Token | undefined): t is Token => session.isUsable(t) && isNewer(t, replacing);
+    const outcome = await coordinate(c, { era, replaces, reason });
     // Events speak for the era they began in: nothing is reported after a logout or a login. (A
     // token from a tab was reported when it was adopted.)
     if (session.era() === era && outcome.kind === 'ok' && outcome.source === 'network') {
@@ -181,7 +226,7 @@ export function createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs
      */
     refresh(reason: RefreshReason, replacing: Token | undefined = session.token()): Promise<RefreshOutcome> {
       if (inflight?.era === session.era()) return inflight.outcome;
-      if (reason !== 'manual' && cooldown.active()) return Promise.resolve(failed(cooldown.error()));
+      if (reason !== 'manual' && c.cooldown.active()) return Promise.resolve(failed(c.cooldown.error()));
       const entry = { era: session.era(), outcome: run(reason, replacing) };
       inflight = entry;
       void entry.outcome.then(() => {
@@ -193,18 +238,17 @@ export function createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs
     adopt(token: Token): void {
       if (!session.offer(token)) return;
       emit({ type: 'refresh:success', source: 'tab', expiresAt: session.localExpiry(token) });
-      if (awaitingPeer?.replaces(token)) awaitingPeer.settle(fromTab(token));
+      c.peers.heardToken(token);
     },
     /**
      * Another tab's refresh failed: a refresh of ours that was waiting fails with it (the app's own
      * `refresh()` still goes out), and none starts before `next` (0: a blip, the next may go at once).
      */
     heardOutage(next: number): void {
-      failuresHeard++;
-      cooldown.heard(next);
-      if (awaitingPeer && awaitingPeer.reason !== 'manual') awaitingPeer.settle(peerFailure());
+      c.cooldown.heard(next);
+      c.peers.heardFailure(peerFailureError(c));
     },
     /** The browser is back online: the endpoint may answer again. */
-    backOnline: () => cooldown.end(),
+    backOnline: () => c.cooldown.end(),
   };
 }

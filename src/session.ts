@@ -8,7 +8,7 @@
  */
 import type { Clock } from './clock.js';
 import { SessionEndedError, type SessionEndReason } from './errors.js';
-import { createEmitter, mustBeFunction, notify, type AuthEvent, type Listener } from './events.js';
+import { createEmitter, mustBeFunction, notify, type AuthEvent, type Emitter, type Listener } from './events.js';
 import type { Refusal } from './refresh-call.js';
 import { isNewer, isStale, readClaims, staleFrom, type Claims, type Token } from './token.js';
 
@@ -29,6 +29,86 @@ export type SessionState =
 
 export type Session = ReturnType<typeof createSession>;
 
+/** What a subscriber can see changed: the status, the token, or its expiry on this device's clock. */
+function sameState(a: SessionState, b: SessionState): boolean {
+  if (a.status !== b.status) return false;
+  if (a.status !== 'authenticated' || b.status !== 'authenticated') return true;
+  return a.accessToken === b.accessToken && a.expiresAt === b.expiresAt;
+}
+
+/** Whether a login's token is for the user of the token held (JWT `sub`). */
+const sameUser = (held: Token | undefined, next: Token) => held !== undefined && readClaims(held.accessToken).sub === readClaims(next.accessToken).sub;
+
+/** The state as the app sees it, derived from the session's facts. */
+function deriveState(token: Token | undefined, anonymous: boolean, refused: Refusal | undefined, localExpiry: (t: Token) => number | undefined): SessionState {
+  if (token) {
+    const { accessToken, tokenType = 'Bearer' } = token;
+    return { status: 'authenticated', accessToken, expiresAt: localExpiry(token), claims: readClaims(accessToken), tokenType };
+  }
+  if (!anonymous) return { status: 'unknown' };
+  return refused ? { status: 'anonymous', refused } : { status: 'anonymous' };
+}
+
+/**
+ * Svelte-store contract: `fn` gets `current()` now and every change. Called before it is registered:
+ * if it throws, the caller gets the error and nothing stays registered (the caller never got the
+ * function to unsubscribe it).
+ */
+function subscribeTo(states: Emitter<SessionState>, current: () => SessionState, fn: Listener<SessionState>): () => void {
+  mustBeFunction(fn, 'subscribe');
+  const seen = current();
+  fn(seen);
+  const off = states.add(fn);
+  // It changed the state itself (e.g. a login on the first render): tell it, like any change.
+  if (current() !== seen) notify(fn, current());
+  return off;
+}
+
+/** The derived state and its subscribers: told only when something they can see changed. */
+function stateOf(derive: () => SessionState) {
+  const states = createEmitter<SessionState>();
+  let state = derive();
+  return {
+    /** Re-derives the state after the session's facts changed. */
+    publish(): void {
+      const next = derive();
+      if (sameState(next, state)) return;
+      state = next;
+      states.emit(state);
+    },
+    get: () => state,
+    subscribe: (fn: Listener<SessionState>) => subscribeTo(states, () => state, fn),
+    clear: states.clear,
+  };
+}
+
+/** The signal every request and wait of the current session follows; a logout aborts it, and the next session gets a new one. */
+function endingSignal() {
+  let controller = new AbortController();
+  return {
+    signal: () => controller.signal,
+    abort(reason: SessionEndReason): void {
+      controller.abort(new SessionEndedError(reason));
+      controller = new AbortController();
+    },
+  };
+}
+
+/** A token's times as the session judges them: by server time for sending, on this device's clock for the app. */
+function tokenTimes(clock: Clock, leewayMs: number) {
+  return {
+    /** When a token expires on this device's clock, for the app (tokens keep server time). */
+    localExpiry: (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew()),
+    /** A token that can be sent as it is: not inside its leeway window (judged by server time). */
+    isUsable: (t: Token | undefined): t is Token => t !== undefined && !isStale(t, clock.serverNow(), leewayMs),
+    /** When (this device's clock, epoch ms) a token enters its leeway window; undefined without an expiry. */
+    refreshDueAt(t: Token | undefined): number | undefined {
+      const from = t && staleFrom(t, leewayMs);
+      return from === undefined ? undefined : from - clock.skew();
+    },
+  };
+}
+
 export function createSession(clock: Clock, leewayMs: number, events: (event: AuthEvent) => void) {
   let token: Token | undefined;
   /** Whether this tab knows there is no session (start-up found none, or it ended). */
@@ -37,34 +117,13 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
   let era = 0;
   /** When the last session ended: a late message from another tab must not bring back a token from before. */
   let endedAt = -Infinity;
-  /** Aborted when the session ends: every request and wait of the session ends with it. */
-  let ending = new AbortController();
-  const states = createEmitter<SessionState>();
+  const ending = endingSignal();
 
-  /** When a token expires on this device's clock, for the app (tokens keep server time). */
-  const localExpiry = (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew());
+  const times = tokenTimes(clock, leewayMs);
+  const { localExpiry } = times;
 
-  function derive(): SessionState {
-    if (token) {
-      const { accessToken, tokenType = 'Bearer' } = token;
-      return { status: 'authenticated', accessToken, expiresAt: localExpiry(token), claims: readClaims(accessToken), tokenType };
-    }
-    if (!anonymous) return { status: 'unknown' };
-    return refused ? { status: 'anonymous', refused } : { status: 'anonymous' };
-  }
-
-  let state = derive();
-  /** Re-derives the state; subscribers hear of it only when something they can see changed. */
-  function publish(): void {
-    const next = derive();
-    const same =
-      next.status === state.status &&
-      (next.status !== 'authenticated' ||
-        (state.status === 'authenticated' && next.accessToken === state.accessToken && next.expiresAt === state.expiresAt));
-    if (same) return;
-    state = next;
-    states.emit(state);
-  }
+  const state = stateOf(() => deriveState(token, anonymous, refused, localExpiry));
+  const publish = state.publish;
 
   function hold(next: Token): void {
     const starting = !token;
@@ -79,15 +138,10 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
     token: () => token,
     era: () => era,
     /** The signal of this session's requests and waits: aborted with `SessionEndedError` when a logout ends it. */
-    signal: () => ending.signal,
-    localExpiry,
-    /** When (this device's clock, epoch ms) the token enters its leeway window; undefined without a token or an expiry. */
-    refreshDueAt(): number | undefined {
-      const from = token && staleFrom(token, leewayMs);
-      return from === undefined ? undefined : from - clock.skew();
-    },
-    /** A token that can be sent as it is: not inside its leeway window (judged by server time). */
-    isUsable: (t: Token | undefined): t is Token => t !== undefined && !isStale(t, clock.serverNow(), leewayMs),
+    signal: ending.signal,
+    ...times,
+    /** When (this device's clock, epoch ms) the held token enters its leeway window. */
+    refreshDueAt: () => times.refreshDueAt(token),
     /** A token another tab holds: taken when newer than ours or, without one, issued after the last session end. Says whether it was taken. */
     offer(next: Token): boolean {
       const wanted = token ? isNewer(next, token) : next.obtainedAt > endedAt;
@@ -102,8 +156,7 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
      * as the new user. For the same user it is a new token for the session (its 401s replay with it).
      */
     startWith(next: Token): void {
-      const sameUser = token !== undefined && readClaims(token.accessToken).sub === readClaims(next.accessToken).sub;
-      if (!sameUser) era++;
+      if (!sameUser(token, next)) era++;
       hold(next);
     },
     /** Start-up found no session: anonymous, unless something else decided meanwhile. */
@@ -123,29 +176,16 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
       // A logout (here or in another tab) ends what its session was doing. A refused refresh token
       // answers through the refresh's outcome instead: a request that holds its 401 returns it, one
       // not yet sent rejects. Without a session (a cookie refused at start-up) nothing is ended.
-      if ((wasAuthenticated || reason === 'logout') && reason !== 'rejected') {
-        ending.abort(new SessionEndedError(reason));
-        ending = new AbortController();
-      }
+      if ((wasAuthenticated || reason === 'logout') && reason !== 'rejected') ending.abort(reason);
       publish();
       if (wasAuthenticated) events(refusal ? { type: 'session:end', reason, refused: refusal } : { type: 'session:end', reason });
     },
     /** The clock learnt a new skew: the state's `expiresAt` (this device's clock) follows it. */
     clockMoved: publish,
-    getState: () => state,
+    getState: state.get,
     /** Svelte-store contract: `fn` gets the state now and on every change. */
-    subscribe(fn: Listener<SessionState>): () => void {
-      mustBeFunction(fn, 'subscribe');
-      // Called before it is registered: if it throws, the caller gets the error and nothing stays
-      // registered (the caller never got the function to unsubscribe it).
-      const seen = state;
-      fn(seen);
-      const off = states.add(fn);
-      // It changed the state itself (e.g. a login on the first render): tell it, like any change.
-      if (state !== seen) notify(fn, state);
-      return off;
-    },
+    subscribe: state.subscribe,
     /** `dispose()`: nobody hears anything more. */
-    clear: states.clear,
+    clear: state.clear,
   };
 }

@@ -23,7 +23,7 @@
  * Without Web Locks peers cannot be counted, and a question waits for the first answer only.
  */
 import type { AuthEvent } from './events.js';
-import { webLocks } from './lock.js';
+import { webLocks, type LockManager } from './lock.js';
 import type { Session } from './session.js';
 import { isToken, type Token } from './token.js';
 import { aborted, sleep } from './wait.js';
@@ -63,6 +63,81 @@ const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString
 
 export type Tabs = ReturnType<typeof openTabs>;
 
+/** How many other instances hold a presence lock named `prefix…`; undefined where that cannot be known (no Web Locks), or once disposed. Never rejects. */
+async function countPresence(locks: LockManager | undefined, prefix: string, own: string, closing: AbortSignal): Promise<number | undefined> {
+  if (!locks?.query) return undefined;
+  try {
+    // An instance disposed an instant ago (a StrictMode remount, a hot update) releases its
+    // presence lock after this task: look once it has.
+    await sleep(0, closing);
+    const { held = [] } = await locks.query();
+    return new Set(held.map((lock) => lock.name).filter((n) => n?.startsWith(prefix) && n !== own)).size;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What a tab does on hearing a message. */
+interface Hearing {
+  session: Session;
+  listener: Listener | undefined;
+  post(message: Message): void;
+  /** The questions this instance asked and awaits answers to, by id. */
+  questions: Map<string, (answer: Received & { t: 'answer' }) => void>;
+  emit(event: AuthEvent): void;
+}
+
+function hear(message: Received, { session, listener, post, questions, emit }: Hearing): void {
+  emit({ type: 'tab:message', kind: message.t });
+  switch (message.t) {
+    case 'query': {
+      const token = session.token();
+      post(token ? { t: 'answer', id: message.id, token } : { t: 'answer', id: message.id });
+      break;
+    }
+    case 'answer':
+      questions.get(message.id)?.(message);
+      if (message.token) listener?.adopt(message.token);
+      break;
+    case 'token':
+      listener?.adopt(message.token);
+      break;
+    case 'login':
+      // Whatever this tab held or when it ended: a login after it is a new session for every tab.
+      if (session.token()?.accessToken !== message.token.accessToken) session.startWith(message.token);
+      break;
+    case 'end':
+      if (session.getState().status !== 'anonymous') session.end('remote');
+      break;
+    case 'outage':
+      listener?.heardOutage(message.until);
+      break;
+  }
+}
+
+/**
+ * Asks every peer for its token; resolves once every counted peer answered (without Web Locks: the
+ * first), once an answer carries a token `enough` accepts, or after `timeoutMs`. The tokens
+ * themselves go to the listener.
+ */
+async function ask(hearing: Hearing, enough: (token: Token) => boolean, timeoutMs: number, counted: Promise<number | undefined>, closing: AbortSignal): Promise<void> {
+  const id = randomId();
+  const answered = new Set<string>();
+  let expected = Infinity;
+  const settled = new AbortController();
+  hearing.questions.set(id, ({ from, token }) => {
+    answered.add(from);
+    if (answered.size >= expected || (token && enough(token))) settled.abort();
+  });
+  hearing.post({ t: 'query', id });
+  void counted.then((peers) => {
+    expected = peers ?? 1;
+    if (answered.size >= expected) settled.abort();
+  });
+  await sleep(timeoutMs, settled.signal, closing).catch(() => {});
+  hearing.questions.delete(id);
+}
+
 /**
  * Opens the tab channel `name` for the instances of `scope`; `undefined` where there is none
  * (`channel: false`, no BroadcastChannel). `closing` is `dispose()`.
@@ -73,67 +148,22 @@ export function openTabs(name: string | false, scope: string, session: Session, 
   // Node (SSR, tests) keeps a process alive for an open channel; a browser tab has no such notion.
   (channel as { unref?: () => void }).unref?.();
   const self = randomId();
-  /** The questions this instance asked and awaits answers to, by id. */
-  const questions = new Map<string, (answer: Received & { t: 'answer' }) => void>();
-  let listener: Listener | undefined;
-
   const post = (message: Message) => {
     if (!closing.aborted) channel.postMessage({ ...message, from: self, scope });
   };
+  const hearing: Hearing = { session, listener: undefined, post, questions: new Map(), emit };
 
   // Locks go by channel and scope: the tabs a tab can count are the ones that can answer it.
   const lockName = `${name} ${scope}`;
-  const presencePrefix = `${lockName}:tab:`;
+  const presence = `${lockName}:tab:${self}`;
   const locks = webLocks();
   // Held until dispose(); a page that cannot take locks (sandboxed, opaque origin) just has no presence.
-  locks?.request(presencePrefix + self, { signal: closing }, () => aborted(closing)).catch(() => {});
-
-  /** How many other instances are alive; undefined where that cannot be known (no Web Locks), or once disposed. Never rejects. */
-  async function countPeers(): Promise<number | undefined> {
-    if (!locks?.query) return undefined;
-    try {
-      // An instance disposed an instant ago (a StrictMode remount, a hot update) releases its
-      // presence lock after this task: look once it has.
-      await sleep(0, closing);
-      const { held = [] } = await locks.query();
-      const others = held.map((lock) => lock.name).filter((n) => n?.startsWith(presencePrefix) && n !== presencePrefix + self);
-      return new Set(others).size;
-    } catch {
-      return undefined;
-    }
-  }
-
-  function hear(message: Received): void {
-    emit({ type: 'tab:message', kind: message.t });
-    switch (message.t) {
-      case 'query': {
-        const token = session.token();
-        post(token ? { t: 'answer', id: message.id, token } : { t: 'answer', id: message.id });
-        break;
-      }
-      case 'answer':
-        questions.get(message.id)?.(message);
-        if (message.token) listener?.adopt(message.token);
-        break;
-      case 'token':
-        listener?.adopt(message.token);
-        break;
-      case 'login':
-        // Whatever this tab held or when it ended: a login after it is a new session for every tab.
-        if (session.token()?.accessToken !== message.token.accessToken) session.startWith(message.token);
-        break;
-      case 'end':
-        if (session.getState().status !== 'anonymous') session.end('remote');
-        break;
-      case 'outage':
-        listener?.heardOutage(message.until);
-        break;
-    }
-  }
+  locks?.request(presence, { signal: closing }, () => aborted(closing)).catch(() => {});
+  const countPeers = () => countPresence(locks, `${lockName}:tab:`, presence, closing);
 
   channel.onmessage = (event: MessageEvent) => {
     const message = parse(event.data, scope);
-    if (message && message.from !== self) hear(message);
+    if (message && message.from !== self) hear(message, hearing);
   };
   // A tab that goes away needs no goodbye: the browser releases its presence lock, and nobody
   // waits on a peer by name.
@@ -144,32 +174,12 @@ export function openTabs(name: string | false, scope: string, session: Session, 
     lockName,
     /** Who hears peers' tokens and outages (the refresher). */
     listen(to: Listener): void {
-      listener = to;
+      hearing.listener = to;
     },
     announce: (message: Announcement) => post(message),
     /** Starts counting the live peers now (to overlap with other work); pass the result to `ask`. */
     countPeers,
-    /**
-     * Asks every peer for its token; resolves once every counted peer answered (without Web Locks:
-     * the first), once an answer carries a token `enough` accepts, or after `timeoutMs`. The tokens
-     * themselves go to the listener.
-     */
-    async ask(enough: (token: Token) => boolean, timeoutMs: number, counted = countPeers()): Promise<void> {
-      const id = randomId();
-      const answered = new Set<string>();
-      let expected = Infinity;
-      const settled = new AbortController();
-      questions.set(id, ({ from, token }) => {
-        answered.add(from);
-        if (answered.size >= expected || (token && enough(token))) settled.abort();
-      });
-      post({ t: 'query', id });
-      void counted.then((peers) => {
-        expected = peers ?? 1;
-        if (answered.size >= expected) settled.abort();
-      });
-      await sleep(timeoutMs, settled.signal, closing).catch(() => {});
-      questions.delete(id);
-    },
+    /** Asks every peer for its token (see `ask` above). */
+    ask: (enough: (token: Token) => boolean, timeoutMs: number, counted = countPeers()) => ask(hearing, enough, timeoutMs, counted, closing),
   };
 }

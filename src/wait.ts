@@ -11,9 +11,10 @@ export function until<T>(promise: Promise<T>, ...signals: MaybeSignal[]): Promis
   const signal = AbortSignal.any(signals.filter((s): s is AbortSignal => !!s));
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
-    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Followed even when the wait is over at once: its rejection is handled here, never unhandled.
     promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) onAbort();
   });
 }
 
