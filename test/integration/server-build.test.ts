@@ -110,8 +110,10 @@ describe('build and start, twice at the same moment in one checkout', () => {
     expect(existsSync(join(dir, 'dist/index.js'))).toBe(true);
     expect(existsSync(join(dir, '.tmp/build.lock'))).toBe(false);
   });
+});
 
-  it('`--if-stale` rebuilds when dist/ was removed but the build stamp is left', { timeout: 120_000 }, async () => {
+describe('build --if-stale', () => {
+  it('rebuilds when dist/ was removed but the build stamp is left', { timeout: 120_000 }, async () => {
     const dir = checkoutCopy();
     const ifStale = () => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--if-stale'], { cwd: dir, encoding: 'utf8' });
     expect(ifStale().stdout).toContain('build: dist/ rebuilt');
