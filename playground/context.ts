@@ -4,6 +4,8 @@ import type { OriginPolicy } from './http/cors.js';
 import type { ServerStats } from './stats.js';
 import type { Store } from './store/store.js';
 import type { TokenKit } from './auth/tokens.js';
+import type { HashingSlots } from './auth/hashing-slots.js';
+import type { LoginLog } from './auth/login-log.js';
 
 /** What every handler of one server instance shares; built once in `start()`, no module state. */
 export interface ServerContext {
@@ -13,6 +15,9 @@ export interface ServerContext {
   tokens: TokenKit;
   origins: OriginPolicy;
   log: (line: string) => void;
+  /** Bounds concurrent password hashing, so a login flood leaves the thread pool to other routes. */
+  hashingSlots: HashingSlots;
+  loginLog: LoginLog;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: ServerContext) => Promise<void>;

@@ -12,6 +12,8 @@ import { serveStatic } from './http/static.js';
 import { countRequest, createStats, type ServerStats } from './stats.js';
 import { StoreUnavailableError } from './store/store.js';
 import { createTokenKit, randomSecret } from './auth/tokens.js';
+import { createHashingSlots } from './auth/hashing-slots.js';
+import { createLoginLog } from './auth/login-log.js';
 
 /**
  * The reference server: plain `node:http`, one routing table, `start()` → `{ url, close, stats }`.
@@ -131,13 +133,16 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
   const origins = ownOrigins(scheme, resolved.host, address.port);
   const [url = ''] = origins;
 
+  const log = options.log ?? (() => undefined);
   const ctx: ServerContext = {
     options: resolved,
     store,
     stats: createStats(),
     tokens: createTokenKit(resolved.jwtSecret ?? randomSecret(), resolved.accessTtl),
     origins: createOriginPolicy(resolved.allowedOrigins ?? origins),
-    log: options.log ?? (() => undefined),
+    log,
+    hashingSlots: createHashingSlots(),
+    loginLog: createLoginLog(log),
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

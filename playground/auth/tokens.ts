@@ -20,7 +20,7 @@ export interface TokenKit {
 }
 
 export type AccessCheck =
-  | { ok: true; userId: string; jti: string; expiresAt: number }
+  | { ok: true; userId: string; jti: string; expiresAt: number; issuedAt: number }
   | { ok: false; error: 'token_expired' | 'invalid_token' };
 
 /** A fresh opaque refresh token and the hash under which the store knows it. */
@@ -57,11 +57,11 @@ export function createTokenKit(secret: string, accessTtl: number): TokenKit {
           algorithms: ['HS256'],
           requiredClaims: ['sub', 'iat', 'exp', 'jti'],
         });
-        const { sub, jti, exp } = payload;
-        if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
+        const { sub, jti, exp, iat } = payload;
+        if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof exp !== 'number' || typeof iat !== 'number') {
           return { ok: false, error: 'invalid_token' };
         }
-        return { ok: true, userId: sub, jti, expiresAt: exp * 1000 };
+        return { ok: true, userId: sub, jti, expiresAt: exp * 1000, issuedAt: iat * 1000 };
       } catch (error) {
         return { ok: false, error: error instanceof errors.JWTExpired ? 'token_expired' : 'invalid_token' };
       }

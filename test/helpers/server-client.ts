@@ -27,7 +27,7 @@ afterEach(async () => {
 /** The refresh cookie's value from a response: a string, '' when cleared, undefined when not set. */
 export function refreshCookieOf(res: Response): string | undefined {
   for (const line of res.headers.getSetCookie()) {
-    const match = /^(?:__Secure-)?refresh_token=([^;]*)/.exec(line);
+    const match = /^(?:__Host-)?refresh_token=([^;]*)/.exec(line);
     if (match) return /;\s*Max-Age=0(?:;|$)/i.test(line) ? '' : (match[1] ?? '');
   }
   return undefined;

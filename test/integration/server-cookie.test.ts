@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parseSetCookie } from 'cookie';
 import { describe, expect, it } from 'vitest';
-import { clearedSessionCookies, readRefreshCookie, sessionCookies } from '../../playground/auth/session-cookies';
+import { clearedSessionCookies, clearedTossedCookies, readRefreshCookie, sessionCookies } from '../../playground/auth/session-cookies';
 import { Session, loggedIn, startServer } from '../helpers/server-client';
 
 /**
@@ -19,14 +19,14 @@ function hintOf(res: Response): ReturnType<typeof parseSetCookie> | undefined {
 }
 
 describe('session cookies', () => {
-  it('over HTTPS: Secure and the __Secure- prefix on the refresh token, keeping Path=/auth; the hint keeps its name', () => {
+  it('over HTTPS: the __Host- prefix, Secure and Path=/ on the refresh token (no sibling can set it); the hint keeps its name', () => {
     const now = Date.now();
     expect(sessionCookies(request(true), TOKEN, now + 60_000, now)).toEqual([
-      `__Secure-refresh_token=${TOKEN}; Max-Age=60; Path=/auth; HttpOnly; Secure; SameSite=Strict`,
+      `__Host-refresh_token=${TOKEN}; Max-Age=60; Path=/; HttpOnly; Secure; SameSite=Strict`,
       'auth_hint=1; Max-Age=60; Path=/; Secure; SameSite=Strict',
     ]);
     expect(clearedSessionCookies(request(true))).toEqual([
-      '__Secure-refresh_token=; Max-Age=0; Path=/auth; HttpOnly; Secure; SameSite=Strict',
+      '__Host-refresh_token=; Max-Age=0; Path=/; HttpOnly; Secure; SameSite=Strict',
       'auth_hint=; Max-Age=0; Path=/; Secure; SameSite=Strict',
     ]);
   });
@@ -40,14 +40,40 @@ describe('session cookies', () => {
   });
 
   it('reads only the cookie name that matches the scheme, and only well-formed tokens', () => {
-    expect(readRefreshCookie(request(true, { cookie: `__Secure-refresh_token=${TOKEN}` }))).toBe(TOKEN);
-    // Over HTTPS a plain-named cookie (which a plain-HTTP page could have planted) is ignored.
-    expect(readRefreshCookie(request(true, { cookie: `refresh_token=${TOKEN}` }))).toBeUndefined();
-    expect(readRefreshCookie(request(false, { cookie: `a=b; auth_hint=1; refresh_token=${TOKEN}` }))).toBe(TOKEN);
-    expect(readRefreshCookie(request(false, { cookie: `refresh_token=${TOKEN}; refresh_token=${'B'.repeat(43)}` }))).toBe(TOKEN);
-    expect(readRefreshCookie(request(false, { cookie: 'refresh_token=../../etc' }))).toBeUndefined();
-    expect(readRefreshCookie(request(false, { cookie: `refresh_token=${TOKEN}x` }))).toBeUndefined();
-    expect(readRefreshCookie(request(false, { cookie: 'refresh_token=%ZZ; =; ;;' }))).toBeUndefined();
+    const one = { kind: 'one', token: TOKEN };
+    const none = { kind: 'none' };
+    expect(readRefreshCookie(request(true, { cookie: `__Host-refresh_token=${TOKEN}` }))).toEqual(one);
+    // Over HTTPS other names (a plain-HTTP page or a sibling subdomain could have planted them) are ignored.
+    expect(readRefreshCookie(request(true, { cookie: `refresh_token=${TOKEN}; __Secure-refresh_token=${TOKEN}` }))).toEqual(none);
+    expect(readRefreshCookie(request(false, { cookie: `a=b; auth_hint=1; refresh_token=${TOKEN}` }))).toEqual(one);
+    expect(readRefreshCookie(request(false, { cookie: 'refresh_token=../../etc' }))).toEqual(none);
+    expect(readRefreshCookie(request(false, { cookie: `refresh_token=${TOKEN}x` }))).toEqual(none);
+    expect(readRefreshCookie(request(false, { cookie: 'refresh_token=%ZZ; =; ;;' }))).toEqual(none);
+  });
+
+  it('reports two cookies of our name as ambiguous, whatever they hold (cookie tossing, issue 18)', () => {
+    const other = 'B'.repeat(43);
+    expect(readRefreshCookie(request(false, { cookie: `refresh_token=${other}; refresh_token=${TOKEN}` }))).toEqual({
+      kind: 'ambiguous',
+      tokens: [other, TOKEN],
+    });
+    expect(readRefreshCookie(request(false, { cookie: `refresh_token=junk; a=b; refresh_token=${TOKEN}` }))).toEqual({
+      kind: 'ambiguous',
+      tokens: [TOKEN],
+    });
+    expect(readRefreshCookie(request(true, { cookie: `__Host-refresh_token=${TOKEN}; __Host-refresh_token=${TOKEN}` })).kind).toBe('ambiguous');
+  });
+
+  it('clears planted refresh cookies on every path that reaches /auth/refresh, host-only and for each parent domain', () => {
+    const lines = clearedTossedCookies(request(false, { host: 'app.example.test:5180' }));
+    expect(lines).toContain('refresh_token=; Max-Age=0; Path=/auth/refresh; HttpOnly; SameSite=Strict');
+    expect(lines).toContain('refresh_token=; Max-Age=0; Domain=example.test; Path=/auth/refresh; HttpOnly; SameSite=Strict');
+    expect(lines).toContain('refresh_token=; Max-Age=0; Domain=example.test; Path=/; HttpOnly; SameSite=Strict');
+    expect(lines).toContain('auth_hint=; Max-Age=0; Path=/; SameSite=Strict');
+    expect(lines.filter((line) => line.includes('Domain='))).toHaveLength(4);
+    // An address has no parent domain; over HTTPS the __Host- cookie has one possible scope.
+    expect(clearedTossedCookies(request(false, { host: '127.0.0.1:5180' })).some((line) => line.includes('Domain='))).toBe(false);
+    expect(clearedTossedCookies(request(true, { host: 'app.example.test' }))).toEqual(clearedSessionCookies(request(true)));
   });
 
   it('sets auth_hint=1 beside the refresh cookie on login and refresh, readable, with the same lifetime', async () => {
