@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseSetCookie } from 'cookie';
 import { describe, expect, it } from 'vitest';
 import { clearedSessionCookies, clearedTossedCookies, readRefreshCookie, sessionCookies } from '../../playground/auth/session-cookies';
-import { Session, loggedIn, startServer } from '../helpers/server-client';
+import { Session, loggedIn, refreshCookieOf, startServer } from '../helpers/server-client';
 
 /**
  * The session cookies: the HttpOnly refresh token and the readable `auth_hint=1` beside it. The
@@ -107,5 +107,28 @@ describe('session cookies', () => {
     const none = await new Session(url).refresh();
     expect(none.status).toBe(401);
     expect(hintOf(none)).toEqual(cleared);
+  });
+
+  it('refuses two refresh cookies on one request, rotates neither, and clears what it can (cookie tossing, issue 18)', async () => {
+    const lines: string[] = [];
+    const { url, stats } = await startServer({ log: (line) => lines.push(line) });
+    const victim = await loggedIn(url);
+    const attacker = await new Session(url).login({ username: 'bob', password: 'builder' }).then(refreshCookieOf);
+    // The browser lists the planted cookie (longer Path) first; the server used to take it.
+    const res = await fetch(`${url}/auth/refresh`, {
+      method: 'POST',
+      headers: { cookie: `refresh_token=${attacker}; refresh_token=${victim.cookie}` },
+    });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: string }).error).toBe('ambiguous_refresh_token');
+    const cleared = res.headers.getSetCookie().map((line) => parseSetCookie(line));
+    // Every path that reaches /auth/refresh (parent domains too, for a named host: see above).
+    const paths = cleared.filter((cookie) => cookie.name === 'refresh_token' && cookie.maxAge === 0).map((cookie) => cookie.path);
+    expect(paths.sort()).toEqual(['/', '/auth', '/auth/', '/auth/refresh']);
+    expect(stats.refreshRotations).toBe(0);
+    expect(stats.securityEvents.map((event) => event.type)).toEqual(['refresh_cookie_ambiguous']);
+    // Nothing was rotated: each cookie on its own still works.
+    expect((await victim.refreshWith(victim.cookie ?? '')).status).toBe(200);
+    expect((await victim.refreshWith(attacker ?? '')).status).toBe(200);
   });
 });
