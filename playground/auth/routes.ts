@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Handler, ServerContext } from '../context.js';
+import { sleep, type Handler, type ServerContext } from '../context.js';
 import { verifyBearer } from '../api/routes.js';
 import { injectRefreshFault } from '../http/faults.js';
 import { limitReachedError } from '../http/limits.js';
@@ -9,7 +9,7 @@ import { clearedSessionCookies, clearedTossedCookies, readRefreshCookie, session
 import { securityEvent } from '../stats.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
 import { userExists, verifyPassword } from './users.js';
-import { beginLoginAttempt } from './login-throttle.js';
+import { beginLoginAttempt, type LoginAttempt } from './login-throttle.js';
 
 /**
  * `/auth/login`, `/auth/refresh`, `/auth/logout`. Refresh tokens rotate on every use and a
@@ -57,10 +57,27 @@ function refused(req: IncomingMessage, code: string, message: string): HttpError
   return new HttpError(401, code, message, { 'set-cookie': clearedSessionCookies(req) });
 }
 
+/**
+ * A login refused unchecked (429 throttled, 503 busy) is answered after this long. Answered at
+ * once, 32 flooding clients send thousands of refusable logins a second and take the CPU from every
+ * other route; held, about 32 a second. A held answer costs an open socket, not CPU.
+ */
+const REFUSAL_HOLD_MS = 1000;
+
+const isUncheckedRefusal = (error: unknown): boolean =>
+  error instanceof HttpError && (error.code === 'login_throttled' || error.code === 'login_busy');
+
 /** The password check, throttled and in a hashing slot; the user id, or a 401/429/503 thrown. */
 async function checkCredentials(req: IncomingMessage, ctx: ServerContext, username: string, password: string): Promise<string> {
-  const attempt = await beginLoginAttempt(req, username, ctx);
-  const userId = await ctx.hashingSlots.run(() => verifyPassword(username, password));
+  let attempt: LoginAttempt;
+  let userId: string | undefined;
+  try {
+    attempt = await beginLoginAttempt(req, username, ctx);
+    userId = await ctx.hashingSlots.run(() => verifyPassword(username, password));
+  } catch (error) {
+    if (isUncheckedRefusal(error)) await sleep(REFUSAL_HOLD_MS);
+    throw error;
+  }
   if (!userId) {
     await attempt.failed();
     ctx.loginLog.failed(userExists(username) ? username : undefined);

@@ -40,11 +40,20 @@ describe('reference server: login throttle', () => {
 
   it('never locks the real user out: an address without failures still gets in while her name is in its delay', async () => {
     const { url } = await startServer();
-    for (let i = 0; i < 6; i += 1) await loginFrom(url, '127.0.0.1', WRONG);
-    expect((await loginFrom(url, '127.0.0.1', ALICE)).status).toBe(429);
+    // 8 failures, each from an address without failures (so each is checked): a delay of 8 s now.
+    for (let i = 0; i < 8; i += 1) expect((await loginFrom(url, `127.0.3.${i + 1}`, WRONG)).status).toBe(401);
+    expect(await loginFrom(url, '127.0.3.1', ALICE)).toMatchObject({ status: 429, retryAfter: '8' });
     expect((await loginFrom(url, '127.0.0.2', ALICE)).status).toBe(200);
-    // Her success cleared the name's failures: the attacker's address is back to its own count only.
-    expect((await loginFrom(url, '127.0.0.1', ALICE)).status).toBe(200);
+    // Her success cleared the name's failures: an address with one failure is let through again.
+    expect((await loginFrom(url, '127.0.3.1', ALICE)).status).toBe(200);
+  });
+
+  it('answers a refused login only after a second, so a flood cannot spin on cheap refusals', async () => {
+    const { url } = await startServer();
+    for (let i = 0; i < 5; i += 1) await loginFrom(url, '127.0.0.1', WRONG);
+    const startedAt = Date.now();
+    expect((await loginFrom(url, '127.0.0.1', WRONG)).status).toBe(429);
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(950);
   });
 
   it('throttles one address across user names, known or not', async () => {
