@@ -1,8 +1,11 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type Server as HttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM_ARGS } from '../../harness/browser';
+import { CHROMIUM_ARGS, openTab, waitReady, waitForStatus } from '../../harness/browser';
+import { buildIfStale } from '../../scripts/build';
+import { httpsRequest, makeCertificate, type TestCertificate } from '../helpers/tls';
 import { freePort } from '../../harness/redis';
 import { start } from '../../playground/server';
 
@@ -23,8 +26,11 @@ let appOrigin: string;
 let evil: HttpServer;
 let evilOrigin: string;
 let attackerToken = '';
+let certificate: TestCertificate;
 
 beforeAll(async () => {
+  buildIfStale(); // the HTTPS case runs the built library in the playground page
+  certificate = makeCertificate();
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [...CHROMIUM_ARGS, '--host-resolver-rules=MAP *.example.test 127.0.0.1'],
@@ -46,6 +52,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  certificate?.remove();
   await browser?.close();
   await app?.close();
   evil?.closeAllConnections();
@@ -100,6 +107,67 @@ describe('cookie tossing from a sibling subdomain (Chromium)', () => {
       expect(attacker.status).toBe(200);
     } finally {
       await context.close();
+    }
+  });
+});
+
+/** An HTTPS server on a free port that answers every request with `setCookies`; closed by the caller. */
+async function plantingServer(cookies: string[]): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = createTlsServer({ cert: certificate.cert, key: certificate.key }, (_req: IncomingMessage, res: ServerResponse) => {
+    res.setHeader('set-cookie', cookies);
+    res.setHeader('content-type', 'text/html');
+    res.end('<!doctype html><title>evil</title>');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `https://evil.example.test:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+describe('over HTTPS: the __Host- refresh cookie (Chromium)', () => {
+  it('the library signs in, survives a reload, and a sibling cannot plant a cookie the server reads', async () => {
+    const port = await freePort();
+    const origin = `https://app.example.test:${port}`;
+    const server = await start({ host: '127.0.0.1', port, allowedOrigins: [origin], tls: { cert: certificate.cert, key: certificate.key } });
+    // The attacker's own refresh token, planted by a sibling's best tries: a __Host- cookie with a
+    // Domain (browsers refuse it) and a __Secure- one for the parent domain on the refresh path
+    // (browsers take it and send it first; the server no longer reads that name).
+    const login = await httpsRequest(`${server.url}/auth/login`, certificate.cert, { method: 'POST', body: JSON.stringify(BOB) });
+    const planted = /^__Host-refresh_token=([^;]+)/.exec(login.setCookies[0] ?? '')?.[1] ?? '';
+    expect(planted).toMatch(/^[\w-]{43}$/);
+    const evilSite = await plantingServer([
+      `__Host-refresh_token=${planted}; Domain=example.test; Path=/; Secure; SameSite=Lax`,
+      `__Secure-refresh_token=${planted}; Domain=example.test; Path=/auth/refresh; Secure; SameSite=Lax`,
+    ]);
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    try {
+      const tab = await openTab(context, `${origin}/`);
+      expect(await tab.page.evaluate(() => window.demo.login())).toMatchObject({ ok: true, status: 200 });
+      const hostCookie = (await context.cookies()).find((cookie) => cookie.name === '__Host-refresh_token');
+      expect(hostCookie).toMatchObject({ domain: 'app.example.test', path: '/', secure: true, httpOnly: true });
+
+      await tab.page.goto(`${evilSite.origin}/`);
+      const names = (await context.cookies()).map((cookie) => `${cookie.name}@${cookie.domain}${cookie.path}`).sort();
+      expect(names).toContain('__Secure-refresh_token@.example.test/auth/refresh');
+      expect(names.filter((name) => name.startsWith('__Host-'))).toEqual(['__Host-refresh_token@app.example.test/']);
+
+      // A reload: the library's start-up refresh runs on the __Host- cookie alone, as alice.
+      await tab.page.goto(`${origin}/`);
+      await waitReady(tab.page);
+      await waitForStatus(tab.page, 'authenticated');
+      const me = await tab.page.evaluate(() => window.demo.me());
+      expect(me).toMatchObject({ status: 200 });
+      expect(JSON.stringify(me)).toContain('alice');
+      expect(server.stats.securityEvents).toEqual([]);
+      expect(tab.errors).toEqual([]);
+    } finally {
+      await context.close();
+      await evilSite.close();
+      await server.close();
     }
   });
 });
