@@ -5,7 +5,13 @@ import { verifyBearer } from '../api/routes.js';
 import { injectRefreshFault } from '../http/faults.js';
 import { limitReachedError } from '../http/limits.js';
 import { HttpError, parseJsonObject, readBody, requiredString, sendJson, sendNoContent } from '../http/messages.js';
-import { clearedSessionCookies, clearedTossedCookies, readRefreshCookie, sessionCookies } from './session-cookies.js';
+import {
+  clearedSessionCookies,
+  clearedTossedCookies,
+  readRefreshCookie,
+  sessionCookies,
+  type PresentedRefreshCookie,
+} from './session-cookies.js';
 import { securityEvent } from '../stats.js';
 import { hashRefreshToken, newRefreshToken } from './tokens.js';
 import { userExists, verifyPassword } from './users.js';
@@ -178,12 +184,17 @@ export const refresh: Handler = async (req, res, ctx) => {
   }
 };
 
+/** Logout ends what the cookies name; with several, all of them (the planted one is asked to end too). */
+function tokensToEnd(cookie: PresentedRefreshCookie): string[] {
+  if (cookie.kind === 'one') return [cookie.token];
+  if (cookie.kind === 'ambiguous') return cookie.tokens;
+  return [];
+}
+
 export const logout: Handler = async (req, res, ctx) => {
   ctx.origins.assertAllowed(req);
   const cookie = readRefreshCookie(req);
-  // Several cookies: signing out ends every session they name (one was planted, but it is asked to end too).
-  const presented = cookie.kind === 'one' ? [cookie.token] : cookie.kind === 'ambiguous' ? cookie.tokens : [];
-  for (const token of presented) await ctx.store.revokeFamilyOf(hashRefreshToken(token));
+  for (const token of tokensToEnd(cookie)) await ctx.store.revokeFamilyOf(hashRefreshToken(token));
   // The access token sent along ends too, not only at its exp: its jti goes on the denylist.
   const access = await verifyBearer(req, ctx);
   if (access?.ok) await ctx.store.denyAccessToken(access.jti, access.expiresAt);

@@ -20,6 +20,8 @@ import { loginDelayMs } from './throttle.js';
  * inside, so on Node's single thread it is atomic, which is what the Store contract asks for.
  * Expired entries are ignored on read and swept lazily (at most once a minute, on a write); the
  * one exception is the sealed grace-window successor, dropped by a timer when its window ends.
+ * Everything is gone when the process ends, the access-token denylist too: `denylistSince` is the
+ * store's creation, and the server refuses access tokens issued before it (issue 18).
  */
 
 /** One login: its current token, the rotated ones it remembers, the sealed current token for the grace window. */

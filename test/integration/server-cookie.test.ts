@@ -131,4 +131,13 @@ describe('session cookies', () => {
     expect((await victim.refreshWith(victim.cookie ?? '')).status).toBe(200);
     expect((await victim.refreshWith(attacker ?? '')).status).toBe(200);
   });
+
+  it('logs out every session named by several refresh cookies, and clears them all', async () => {
+    const { url } = await startServer();
+    const [first, second] = [await loggedIn(url), await loggedIn(url)];
+    const res = await fetch(`${url}/auth/logout`, { method: 'POST', headers: { cookie: `refresh_token=${first.cookie}; refresh_token=${second.cookie}` } });
+    expect(res.status).toBe(204);
+    expect(res.headers.getSetCookie().filter((line) => line.startsWith('refresh_token=;')).length).toBe(4);
+    for (const session of [first, second]) expect((await session.refreshWith(session.cookie ?? '')).status).toBe(401);
+  });
 });
