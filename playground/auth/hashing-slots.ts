@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { HttpError } from '../http/messages.js';
 
 /**
@@ -12,7 +13,16 @@ export interface HashingSlots {
   run<T>(work: () => Promise<T>): Promise<T>;
 }
 
-export const HASHING_LIMITS = { slots: 2, waiting: 8, waitMs: 1000 } as const;
+/**
+ * Half the CPUs, at most half of libuv's pool (2 of 4 threads): the other half stays with every
+ * other route. On a 2-core machine that is 1 slot, about 25 password checks a second; a second slot
+ * added no checks there, only latency (`npx tsx scripts/bench-server.ts flood`).
+ */
+export const HASHING_LIMITS = {
+  slots: Math.min(2, Math.max(1, Math.floor(availableParallelism() / 2))),
+  waiting: 8,
+  waitMs: 1000,
+} as const;
 
 const busy = (): HttpError =>
   new HttpError(503, 'login_busy', 'Too many logins at once; retry in a moment', { 'retry-after': '1' });
