@@ -44,13 +44,14 @@ export function createHashingSlots(limits: { slots: number; waiting: number; wai
       return;
     }
     if (queue.length >= limits.waiting) throw busy();
-    const handedOver = new Promise<void>((resolve) => queue.push(resolve));
-    const waiter = queue[queue.length - 1];
+    let handOver!: () => void;
+    const handedOver = new Promise<'slot'>((resolve) => (handOver = () => resolve('slot')));
+    queue.push(handOver);
     const timeout = AbortSignal.timeout(limits.waitMs);
     const timedOut = new Promise<'timeout'>((resolve) => timeout.addEventListener('abort', () => resolve('timeout'), { once: true }));
-    if ((await Promise.race([handedOver, timedOut])) !== 'timeout') return;
+    if ((await Promise.race([handedOver, timedOut])) === 'slot') return;
     // Still queued: leave. (If the slot was handed over in the same tick, pass it on.)
-    const index = waiter ? queue.indexOf(waiter) : -1;
+    const index = queue.indexOf(handOver);
     if (index >= 0) queue.splice(index, 1);
     else release();
     throw busy();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../playground/store/memory-store';
 import { clientAddressKey } from '../../playground/auth/login-throttle';
+import { createHashingSlots } from '../../playground/auth/hashing-slots';
 import { ALICE, loginFrom, startServer } from '../helpers/server-client';
 import { sleep } from '../helpers/wait.js';
 
@@ -100,5 +101,26 @@ describe('reference server: login log', () => {
     const { url } = await startServer({ log: (line) => lines.push(line) });
     await loginFrom(url, '127.0.0.1', WRONG);
     expect(lines).toContain('login failed: wrong password for "alice"');
+  });
+});
+
+describe('hashing slots', () => {
+  it('runs at most `slots` at once, lets `waiting` more wait in order, and refuses the rest or a wait too long', async () => {
+    const slots = createHashingSlots({ slots: 1, waiting: 2, waitMs: 150 });
+    const order: string[] = [];
+    const job = (name: string, ms: number) => () => {
+      order.push(`${name} starts`);
+      return sleep(ms).then(() => name);
+    };
+    const outcome = (promise: Promise<string>) => promise.catch((error: { status: number; code: string }) => `${error.status} ${error.code}`);
+    const results = Promise.all([
+      outcome(slots.run(job('a', 100))),
+      outcome(slots.run(job('b', 100))), // waits 100 ms: in time
+      outcome(slots.run(job('c', 10))), // would wait 200 ms: past waitMs
+      outcome(slots.run(job('d', 10))), // the queue is full
+    ]);
+    expect(await results).toEqual(['a', 'b', '503 login_busy', '503 login_busy']);
+    expect(order).toEqual(['a starts', 'b starts']);
+    expect(await slots.run(job('e', 1))).toBe('e'); // every slot was given back
   });
 });
