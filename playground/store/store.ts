@@ -157,8 +157,9 @@ export interface Store {
   releaseIdempotencyKey(userId: string, key: string): Promise<void>;
 
   /**
-   * Adds a post; with `completes`, stores that Idempotency-Key's response in the same atomic step,
-   * so a store whose answer is lost never holds the post without the key being done (issue 18).
+   * Adds a post; with `completes` (a key of the post's author: on Redis Cluster both live in the
+   * author's slot), stores that Idempotency-Key's response in the same atomic step, so a store
+   * whose answer is lost never holds the post without the key being done (issue 18).
    */
   addPost(post: Post, ttlMs: number, completes?: IdempotencyCompletion): Promise<{ kind: 'added' } | LimitReached>;
   /** At most `limit` posts of `author`, oldest first, after the `after` cursor of a previous page. */
