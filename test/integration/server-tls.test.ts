@@ -5,7 +5,7 @@ import { httpsRequest, makeCertificate, type TestCertificate } from '../helpers/
 
 /**
  * HTTPS terminated in Node (`tls` option, TLS_CERT/TLS_KEY): the path on which the refresh cookie
- * gets `Secure` and the `__Secure-` prefix, on loopback with a certificate made for this test.
+ * becomes `__Host-refresh_token; Path=/; Secure`, on loopback with a certificate made for this test.
  */
 
 let certificate: TestCertificate;
@@ -17,7 +17,7 @@ afterAll(() => certificate?.remove());
 const cookiesOf = (setCookies: string[]) => Object.fromEntries(setCookies.map((line) => [parseSetCookie(line).name, parseSetCookie(line)]));
 
 describe('reference server over HTTPS', () => {
-  it('serves https:// and sets the __Secure- refresh cookie and the hint with Secure; refresh and logout use them', async () => {
+  it('serves https:// and sets the __Host- refresh cookie (Path=/) and the hint with Secure; refresh and logout use them', async () => {
     const { url } = await startServer({ tls: { cert: certificate.cert, key: certificate.key } });
     expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const { cert } = certificate;
@@ -25,32 +25,36 @@ describe('reference server over HTTPS', () => {
     const login = await httpsRequest(`${url}/auth/login`, cert, { method: 'POST', body: JSON.stringify(ALICE) });
     expect(login.status).toBe(200);
     const set = cookiesOf(login.setCookies);
-    expect(set['__Secure-refresh_token']).toMatchObject({ path: '/auth', httpOnly: true, secure: true, sameSite: 'strict' });
+    expect(set['__Host-refresh_token']).toMatchObject({ path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
+    expect(set['__Host-refresh_token']?.domain).toBeUndefined();
     expect(set.auth_hint).toMatchObject({ value: '1', path: '/', secure: true, sameSite: 'strict' });
     expect(set.auth_hint?.httpOnly).toBeUndefined();
     expect(set.refresh_token).toBeUndefined();
-    const token = set['__Secure-refresh_token']?.value ?? '';
+    const token = set['__Host-refresh_token']?.value ?? '';
 
-    // The plain name is not read over HTTPS (a plain-HTTP page on the same host could have set it).
-    const plain = await httpsRequest(`${url}/auth/refresh`, cert, { method: 'POST', headers: { cookie: `refresh_token=${token}` } });
-    expect(plain.status).toBe(401);
+    // Other names are not read over HTTPS: a plain-HTTP page on the same host could have set
+    // `refresh_token`, a sibling subdomain `__Secure-refresh_token; Domain=<parent>`.
+    for (const name of ['refresh_token', '__Secure-refresh_token']) {
+      const planted = await httpsRequest(`${url}/auth/refresh`, cert, { method: 'POST', headers: { cookie: `${name}=${token}` } });
+      expect(planted.status).toBe(401);
+    }
 
     const refresh = await httpsRequest(`${url}/auth/refresh`, cert, {
       method: 'POST',
-      headers: { cookie: `__Secure-refresh_token=${token}`, origin: url },
+      headers: { cookie: `__Host-refresh_token=${token}`, origin: url },
     });
     expect(refresh.status).toBe(200);
-    const rotated = cookiesOf(refresh.setCookies)['__Secure-refresh_token']?.value;
+    const rotated = cookiesOf(refresh.setCookies)['__Host-refresh_token']?.value;
     expect(rotated).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(rotated).not.toBe(token);
 
     const logout = await httpsRequest(`${url}/auth/logout`, cert, {
       method: 'POST',
-      headers: { cookie: `__Secure-refresh_token=${rotated}`, origin: url },
+      headers: { cookie: `__Host-refresh_token=${rotated}`, origin: url },
     });
     expect(logout.status).toBe(204);
     expect(cookiesOf(logout.setCookies)).toMatchObject({
-      '__Secure-refresh_token': { value: '', maxAge: 0, secure: true },
+      '__Host-refresh_token': { value: '', maxAge: 0, path: '/', secure: true },
       auth_hint: { value: '', maxAge: 0, secure: true },
     });
   });
