@@ -28,8 +28,11 @@ const REFRESH_NAME = 'refresh_token';
 /**
  * A DPoP session's key thumbprint (RFC 7638), beside the refresh cookie with its attributes: not a
  * secret, it tells a refresh which key the session was bound to at login (see auth/dpop-sessions.ts).
+ * Over HTTPS it is `__Host-` too: a sibling could otherwise plant one naming another key and make
+ * every refresh of the user's session fail, signing her out (cookie tossing, issue 18).
  */
 const KEY_BINDING_NAME = 'dpop_jkt';
+const HOST_KEY_BINDING_NAME = '__Host-dpop_jkt';
 const HOST_REFRESH_NAME = '__Host-refresh_token';
 export const HINT_NAME = 'auth_hint';
 /** Over HTTP: only /auth/* requests carry it. */
@@ -39,6 +42,10 @@ const PATHS_MATCHING_REFRESH = ['/', '/auth', '/auth/', '/auth/refresh'];
 
 function refreshName(req: IncomingMessage): string {
   return isHttps(req) ? HOST_REFRESH_NAME : REFRESH_NAME;
+}
+
+function keyBindingName(req: IncomingMessage): string {
+  return isHttps(req) ? HOST_KEY_BINDING_NAME : KEY_BINDING_NAME;
 }
 
 function refreshAttributes(req: IncomingMessage, maxAge: number): SerializeOptions {
@@ -81,11 +88,11 @@ export function readRefreshCookie(req: IncomingMessage): PresentedRefreshCookie 
 }
 
 // Cleared only where the browser has one: a bearer session's cookie lines stay as they were.
-const hasKeyBindingCookie = (req: IncomingMessage): boolean => parse(req.headers.cookie ?? '')[KEY_BINDING_NAME] !== undefined;
+const hasKeyBindingCookie = (req: IncomingMessage): boolean => parse(req.headers.cookie ?? '')[keyBindingName(req)] !== undefined;
 
 /** The key thumbprint a DPoP session was bound to at login, if the request has one. */
 export function readKeyBindingCookie(req: IncomingMessage): string | undefined {
-  const value = parse(req.headers.cookie ?? '')[KEY_BINDING_NAME];
+  const value = parse(req.headers.cookie ?? '')[keyBindingName(req)];
   return value !== undefined && /^[A-Za-z0-9_-]{43}$/.test(value) ? value : undefined;
 }
 
@@ -96,15 +103,15 @@ export function readKeyBindingCookie(req: IncomingMessage): string | undefined {
 export function sessionCookies(req: IncomingMessage, raw: string, expiresAt: number, now: number, jkt?: string): string[] {
   const maxAge = Math.max(0, Math.floor((expiresAt - now) / 1000));
   const cookies = [serialize(refreshName(req), raw, refreshAttributes(req, maxAge)), serialize(HINT_NAME, '1', hintAttributes(req, maxAge))];
-  if (jkt !== undefined) cookies.push(serialize(KEY_BINDING_NAME, jkt, refreshAttributes(req, maxAge)));
-  else if (hasKeyBindingCookie(req)) cookies.push(serialize(KEY_BINDING_NAME, '', refreshAttributes(req, 0)));
+  if (jkt !== undefined) cookies.push(serialize(keyBindingName(req), jkt, refreshAttributes(req, maxAge)));
+  else if (hasKeyBindingCookie(req)) cookies.push(serialize(keyBindingName(req), '', refreshAttributes(req, 0)));
   return cookies;
 }
 
 /** `Set-Cookie` lines that end the session in the browser: logout, reuse detected, refresh refused. */
 export function clearedSessionCookies(req: IncomingMessage): string[] {
   const cookies = [serialize(refreshName(req), '', refreshAttributes(req, 0)), serialize(HINT_NAME, '', hintAttributes(req, 0))];
-  if (hasKeyBindingCookie(req)) cookies.push(serialize(KEY_BINDING_NAME, '', refreshAttributes(req, 0)));
+  if (hasKeyBindingCookie(req)) cookies.push(serialize(keyBindingName(req), '', refreshAttributes(req, 0)));
   return cookies;
 }
 

@@ -1,6 +1,7 @@
 import { parseSetCookie } from 'cookie';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALICE, startServer } from '../helpers/server-client';
+import { makeProof, proofKey } from '../helpers/dpop-proofs';
 import { httpsRequest, makeCertificate, type TestCertificate } from '../helpers/tls';
 
 /**
@@ -57,6 +58,47 @@ describe('reference server over HTTPS', () => {
       '__Host-refresh_token': { value: '', maxAge: 0, path: '/', secure: true },
       auth_hint: { value: '', maxAge: 0, secure: true },
     });
+  });
+
+  it('reads the DPoP key binding only as __Host-dpop_jkt: a sibling cannot plant one and sign the user out', async () => {
+    const { url } = await startServer({ tls: { cert: certificate.cert, key: certificate.key } });
+    const { cert } = certificate;
+    const login = await httpsRequest(`${url}/auth/login`, cert, { method: 'POST', body: JSON.stringify(ALICE) });
+    const token = cookiesOf(login.setCookies)['__Host-refresh_token']?.value ?? '';
+    // What a sibling can set for our host (`Domain=<parent>`): a key binding naming its own key. Read,
+    // it would make this bearer session's refresh a DPoP one proved with no key: 401, cookies cleared.
+    const sibling = `dpop_jkt=${'A'.repeat(43)}`;
+    const refresh = await httpsRequest(`${url}/auth/refresh`, cert, {
+      method: 'POST',
+      headers: { cookie: `${sibling}; __Host-refresh_token=${token}`, origin: url },
+    });
+    expect(refresh.status).toBe(200);
+    expect(refresh.setCookies.some((line) => /^(__Host-)?dpop_jkt=/.test(line))).toBe(false);
+  });
+
+  it('binds a DPoP session with __Host-dpop_jkt (Path=/), which a planted dpop_jkt does not override', async () => {
+    const { url } = await startServer({ tls: { cert: certificate.cert, key: certificate.key }, dpop: 'required' });
+    const { cert } = certificate;
+    const key = await proofKey();
+    const proved = async (path: string, cookie: string, nonce?: string) => {
+      const dpop = await makeProof(key, { htm: 'POST', htu: `${url}${path}`, ...(nonce === undefined ? {} : { nonce }) });
+      return httpsRequest(`${url}${path}`, cert, { method: 'POST', headers: { dpop, cookie, origin: url }, body: JSON.stringify(ALICE) });
+    };
+    const bounce = await proved('/auth/login', '');
+    expect(bounce.status).toBe(400);
+    const nonce = String(bounce.headers['dpop-nonce']);
+    const login = await proved('/auth/login', '', nonce);
+    expect(login.status).toBe(200);
+    const set = cookiesOf(login.setCookies);
+    expect(set['__Host-dpop_jkt']).toMatchObject({ value: key.jkt, path: '/', httpOnly: true, secure: true });
+    expect(set.dpop_jkt).toBeUndefined();
+    const token = set['__Host-refresh_token']?.value ?? '';
+
+    // A sibling's `dpop_jkt` naming another key, sent first: the refresh still binds with the session's.
+    const planted = `dpop_jkt=${'A'.repeat(43)}; __Host-refresh_token=${token}; __Host-dpop_jkt=${key.jkt}`;
+    const refresh = await proved('/auth/refresh', planted, nonce);
+    expect(refresh.status).toBe(200);
+    expect(cookiesOf(refresh.setCookies)['__Host-dpop_jkt']?.value).toBe(key.jkt);
   });
 
   it("allows its own https:// origin by default, not the same host's http:// one", async () => {
