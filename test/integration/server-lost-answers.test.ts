@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStore } from '../../playground/store/memory-store';
 import type { RotateOutcome, Store } from '../../playground/store/store';
 import { ALICE, loggedIn, startServer } from '../helpers/server-client';
+import { DpopClient, makeProof, proofKey } from '../helpers/dpop-proofs';
 import { sleep } from '../helpers/wait.js';
 
 /**
@@ -106,5 +107,51 @@ describe('reference server: lost answers', () => {
     });
     await log.seen(/^login answer lost/);
     expect((await loggedIn(url)).cookie).toBeDefined(); // not 429 session_limit_reached
+  });
+});
+
+/**
+ * The same with DPoP sessions (issue 17 with 18): the store knows their tokens only bound to the
+ * key (`<token>.<jkt>`), so the undo must name the bound hashes, or it finds nothing to undo.
+ */
+describe('reference server: lost answers of DPoP sessions', () => {
+  it('a lost rotation of a DPoP session is undone: the kept cookie, proved with the key, works after the grace window', async () => {
+    const log = watchedLog();
+    const { store, allArrived, open } = gatedRotations(createMemoryStore(), 1);
+    const { url, stats } = await startServer({ store, dpop: 'required', reuseGrace: 1, log: log.write });
+    const client = new DpopClient(url, await proofKey());
+    expect((await client.login()).status).toBe(200);
+    const refreshUrl = `${url}/auth/refresh`;
+    const abort = new AbortController();
+    const dpop = await makeProof(client.key!, { htm: 'POST', htu: refreshUrl, nonce: client.nonce });
+    const gone = fetch(refreshUrl, { method: 'POST', headers: { cookie: client.cookieHeader(), dpop }, signal: abort.signal }).catch((error: Error) => error.name);
+    await allArrived;
+    abort.abort();
+    expect(await gone).toBe('AbortError');
+    await sleep(50); // the server sees the socket close
+    open();
+    await log.seen(/^refresh answer lost/);
+    expect(log.lines.some((line) => line.includes('rotation undone'))).toBe(true);
+    await sleep(1100); // past the grace window: a kept cookie that was not restored would be "reuse"
+    expect((await client.refresh()).status).toBe(200);
+    expect(stats.refreshReused).toBe(0);
+  });
+
+  it('a DPoP login whose answer was lost holds no session slot', async () => {
+    const log = watchedLog();
+    const { url } = await startServer({ store: createMemoryStore({ limits: { sessionsPerUser: 1 } }), dpop: 'required', log: log.write });
+    const key = await proofKey();
+    // Any answer to a request with a proof carries the nonce: take it from a refused API call.
+    const nonce = (await fetch(`${url}/api/me`, { headers: { dpop: await makeProof(key, { htm: 'GET', htu: `${url}/api/me` }) } })).headers.get('dpop-nonce') ?? '';
+    const dpop = await makeProof(key, { htm: 'POST', htu: `${url}/auth/login`, nonce });
+    const { host, port } = new URL(url);
+    const body = JSON.stringify(ALICE);
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write(`POST /auth/login HTTP/1.1\r\nHost: ${host}\r\nDPoP: ${dpop}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+      setTimeout(() => socket.destroy(), 5);
+    });
+    await log.seen(/^login answer lost/);
+    const again = new DpopClient(url, key);
+    expect((await again.login()).status).toBe(200); // not 429 session_limit_reached
   });
 });
