@@ -31,7 +31,8 @@ export interface StartOptions {
   postDelayMs?: number;
   /**
    * Serve HTTPS with this PEM certificate chain and private key (TLS terminated in Node), so the
-   * refresh cookie gets `Secure` and the `__Secure-` prefix. @default plain HTTP
+   * refresh cookie becomes `__Host-refresh_token; Path=/; Secure`, which no sibling subdomain can
+   * set (docs/server-security.md). @default plain HTTP
    */
   tls?: TlsPem;
   /**

@@ -5,6 +5,8 @@ import type { ServerStats } from './stats.js';
 import type { Store } from './store/store.js';
 import type { TokenKit } from './auth/tokens.js';
 import type { DpopVerifier } from './auth/dpop.js';
+import type { HashingSlots } from './auth/hashing-slots.js';
+import type { LoginLog } from './auth/login-log.js';
 
 /** What every handler of one server instance shares; built once in `start()`, no module state. */
 export interface ServerContext {
@@ -16,6 +18,9 @@ export interface ServerContext {
   /** DPoP proofs and nonces (RFC 9449), per the `dpop` option. */
   dpop: DpopVerifier;
   log: (line: string) => void;
+  /** Bounds concurrent password hashing, so a login flood leaves the thread pool to other routes. */
+  hashingSlots: HashingSlots;
+  loginLog: LoginLog;
 }
 
 export type Handler = (req: IncomingMessage, res: ServerResponse, ctx: ServerContext) => Promise<void>;

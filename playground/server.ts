@@ -15,6 +15,8 @@ import { StoreUnavailableError } from './store/store.js';
 import { createTokenKit, randomSecret } from './auth/tokens.js';
 import { createDpopVerifier } from './auth/dpop.js';
 import { steal } from './demo/steal.js';
+import { createHashingSlots } from './auth/hashing-slots.js';
+import { createLoginLog } from './auth/login-log.js';
 
 /**
  * The reference server: plain `node:http`, one routing table, `start()` → `{ url, close, stats }`.
@@ -145,6 +147,7 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
 
   // One secret for the tokens and the DPoP nonces: instances that share it accept each other's.
   const secret = resolved.jwtSecret ?? randomSecret();
+  const log = options.log ?? (() => undefined);
   const ctx: ServerContext = {
     options: resolved,
     store,
@@ -152,7 +155,9 @@ export async function start(options: StartOptions = {}): Promise<RunningServer> 
     tokens: createTokenKit(secret, resolved.accessTtl),
     origins: createOriginPolicy(resolved.allowedOrigins ?? origins),
     dpop: createDpopVerifier({ mode: resolved.dpop, secret, store }),
-    log: options.log ?? (() => undefined),
+    log,
+    hashingSlots: createHashingSlots(),
+    loginLog: createLoginLog(log),
   };
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {

@@ -1,7 +1,8 @@
 /**
  * Refresh throughput of the reference server: one instance with the in-memory store vs one with
  * the Redis store, in one run, same machine, same client. Not a test (numbers depend on the
- * machine); run with `npx tsx scripts/bench-server.ts [seconds] [concurrency]`.
+ * machine); run with `npx tsx scripts/bench-server.ts [seconds] [concurrency]`. The login-flood rows
+ * (issue 18) are `npx tsx scripts/bench-server.ts flood [seconds]`, see bench-login-flood.ts.
  *
  * Each of `concurrency` sessions refreshes in a loop, always with its newest cookie, so every
  * request is a real rotation (no grace replays, no reuse). The load comes from a child process, so
@@ -15,8 +16,9 @@ import { connectRedisStore } from '../playground/store/redis-store';
 import { start } from '../playground/server';
 import type { Store } from '../playground/store/store';
 import { startRedis } from '../harness/redis';
+import { loginFloodBench } from './bench-login-flood';
 
-const SECONDS = Number(process.argv[2] ?? 5);
+const SECONDS = Number(process.argv[2] === 'flood' ? 5 : (process.argv[2] ?? 5));
 const CONCURRENCY = Number(process.argv[3] ?? 16);
 const SELF = fileURLToPath(import.meta.url);
 
@@ -93,7 +95,11 @@ async function main(): Promise<void> {
 }
 
 const target = process.argv[4];
-(target ? hammer(target).then((result) => console.log(JSON.stringify(result))) : main()).catch((error: unknown) => {
+const run = (): Promise<void> => {
+  if (process.argv[2] === 'flood') return loginFloodBench(Number(process.argv[3] ?? 5));
+  return target ? hammer(target).then((result) => console.log(JSON.stringify(result))) : main();
+};
+run().catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -9,7 +9,9 @@
  * 4. start-up in Chromium, `createAuthFetch` to `ready`, for a lone tab with and without a session
  *    and for a tab opened beside an authenticated one (bench-startup.ts);
  * 5. bundle size, from scripts/size.ts;
- * 6. DPoP in Chromium: a proof per call beside the bearer path, and start-up with a session (bench-dpop.ts).
+ * 6. DPoP in Chromium: a proof per call beside the bearer path, and start-up with a session (bench-dpop.ts);
+ * 7. the reference server under a login flood: `GET /api/me` p50/p95 idle and while 32 clients send
+ *    wrong passwords (issue 18, bench-login-flood.ts), its own table after the first.
  * Rounds are interleaved across the contenders so that a noisy neighbour hurts them alike; medians.
  */
 import './production-mode.js';
@@ -25,6 +27,7 @@ import { EXPECTED_STATUS, STARTUP_REFRESH_DELAY_MS, startupTimes, type StartupFi
 import { interleaved, median, overhead, type Spread } from './bench-overhead.js';
 import { sizes } from './size.js';
 import { dpopCosts, type DpopFigures } from './bench-dpop.js';
+import { loginFloodBench } from './bench-login-flood.js';
 
 const ROUNDS = 15;
 const CALLS_PER_ROUND = 5_000;
@@ -38,6 +41,8 @@ const STORM_REFRESH_DELAY_MS = 50;
 const STARTUP_ROUNDS = 7;
 /** Calls per round for the DPoP per-call figures: a proof (an ECDSA signature) costs ~100× a bare call. */
 const DPOP_CALLS_PER_ROUND = 300;
+/** Seconds per login-flood phase (idle, then flooding), for each of its two scenarios. */
+const LOGIN_FLOOD_SECONDS = 5;
 
 /** Requests per second for `total` GETs through `get`, `concurrency` at a time. */
 const throughput = (get: () => Promise<unknown>) => async () => {
@@ -216,6 +221,9 @@ async function main() {
   const size = await sizes().catch(reportedAs('size'));
   const dpop = await dpopCosts(STARTUP_ROUNDS, DPOP_CALLS_PER_ROUND).catch(reportedAs('Chromium DPoP'));
   report({ us, inBrowser, startup, rps, storm, size, dpop });
+  // Last and alone: a flood takes the CPU, which would skew any figure measured beside it.
+  console.log('');
+  await loginFloodBench(LOGIN_FLOOD_SECONDS).catch(reportedAs('login flood'));
 }
 
 interface Figures {

@@ -29,8 +29,25 @@ function newestMtime(path: string): number {
   return readdirSync(path).reduce((newest, name) => Math.max(newest, newestMtime(join(path, name))), info.mtimeMs);
 }
 
+/** Every file of `dist/` that package.json points at (`main`, `module`, `types`, each `exports` target). */
+function expectedOutputs(): string[] {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const targets: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string') targets.push(value);
+    else if (value !== null && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  collect([manifest.main, manifest.module, manifest.types, manifest.exports]);
+  return targets.filter((target) => target.startsWith('./dist/')).map((target) => join(ROOT, target));
+}
+
+/**
+ * Stale when the last build did not finish, a source is newer, or a file it wrote is gone: the stamp
+ * lives in .tmp/, so `rm -rf dist` alone leaves it behind and must not read as "up to date".
+ */
 export function isStale(): boolean {
   if (!existsSync(STAMP)) return true;
+  if (!expectedOutputs().every((file) => existsSync(file))) return true;
   const newestInput = Math.max(...INPUTS.map((input) => newestMtime(join(ROOT, input))));
   return statSync(STAMP).mtimeMs < newestInput;
 }

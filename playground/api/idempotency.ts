@@ -5,7 +5,7 @@ import type { ServerContext } from '../context.js';
 import { REPLAY_HEADER } from '../http/cors.js';
 import { HttpError, badRequest, sendRawJson } from '../http/messages.js';
 import { limitReachedError } from '../http/limits.js';
-import type { StoredResponse } from '../store/store.js';
+import { StoreUnavailableError, type IdempotencyCompletion, type StoredResponse } from '../store/store.js';
 
 /**
  * `Idempotency-Key` for unsafe requests, after the IETF draft "The Idempotency-Key HTTP Header
@@ -17,6 +17,12 @@ import type { StoredResponse } from '../store/store.js';
  *
  * Without the header the request simply runs: it is not retry-safe, and the client library only
  * replays requests that carry a key.
+ *
+ * Exactly once, also when the store stalls (issue 18): a store call that failed with
+ * StoreUnavailableError may still be applied later, so its outcome is unknown, and an unknown
+ * outcome is never taken for "did not happen". The key is then not released: it stays in flight
+ * (409 to a retry) until its claim expires. The operation may also complete the key itself in the
+ * same store step as its write (`addPost` does), so the write and "done" cannot come apart.
  */
 
 /** An in-flight claim outlives a crashed instance only this long, so a key is not stuck at 409. */
@@ -43,6 +49,18 @@ function parseKey(lines: string[] | undefined): string | undefined {
 
 const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('base64url');
 
+/** What an operation learns about its key: how to complete it in the store step of its own write. */
+export interface IdempotentRun {
+  /** The completion to hand to the store with the write, for this response; undefined without a key. */
+  completion(response: StoredResponse): IdempotencyCompletion | undefined;
+}
+
+/** What an operation answers; `completed` says the store already recorded it under the key. */
+export interface IdempotentResult {
+  response: StoredResponse;
+  completed: boolean;
+}
+
 /**
  * Runs `operation` at most once per (user, key). `body` is the raw request body: the payload
  * fingerprint is its exact bytes, so the same JSON with another key order counts as different.
@@ -52,11 +70,11 @@ export async function runIdempotent(
   res: ServerResponse,
   ctx: ServerContext,
   scope: { userId: string; body: Buffer },
-  operation: () => Promise<StoredResponse>,
+  operation: (run: IdempotentRun) => Promise<IdempotentResult>,
 ): Promise<void> {
   const key = parseKey(req.headersDistinct['idempotency-key']);
   if (key === undefined) {
-    const response = await operation();
+    const { response } = await operation({ completion: () => undefined });
     return sendRawJson(res, response.status, response.body);
   }
 
@@ -77,15 +95,25 @@ export async function runIdempotent(
     return sendRawJson(res, claim.response.status, claim.response.body, { [REPLAY_HEADER]: 'true' });
   }
 
-  let response: StoredResponse;
+  const completion = (response: StoredResponse): IdempotencyCompletion => ({
+    userId,
+    key: storeKey,
+    fingerprint,
+    response,
+    ttlMs: IDEMPOTENCY_TTL_MS,
+  });
+  let result: IdempotentResult;
   try {
-    response = await operation();
+    result = await operation({ completion });
   } catch (error) {
-    // The request did not complete: free the key so the client's retry can run it.
+    // Unknown outcome (the store may still apply the write): keep the key in flight until it expires.
+    if (error instanceof StoreUnavailableError) throw error;
+    // Known not to have happened: free the key so the client's retry can run it.
     await ctx.store.releaseIdempotencyKey(userId, storeKey).catch(() => undefined);
     throw error;
   }
+  const { response } = result;
   if (response.status >= 500) await ctx.store.releaseIdempotencyKey(userId, storeKey);
-  else await ctx.store.completeIdempotencyKey(userId, storeKey, fingerprint, response, IDEMPOTENCY_TTL_MS);
+  else if (!result.completed) await ctx.store.completeIdempotencyKey(userId, storeKey, fingerprint, response, IDEMPOTENCY_TTL_MS);
   sendRawJson(res, response.status, response.body);
 }

@@ -20,6 +20,7 @@ import { accessChallenge, accessProofRefusal, verifyAccess } from '../auth/dpop-
 const POST_TTL_MS = IDEMPOTENCY_TTL_MS;
 /** `GET /api/posts` answers at most this many posts at once. */
 const PAGE_SIZE = 100;
+const MAX_UINT64 = 2n ** 64n - 1n;
 
 async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<string> {
   // `Authorization: Bearer`, or `DPoP` with a proof (auth/dpop-sessions.ts).
@@ -30,6 +31,13 @@ async function authenticate(req: IncomingMessage, ctx: ServerContext): Promise<s
   }
   if (!check.ok && (check.error === 'invalid_dpop_proof' || check.error === 'use_dpop_nonce')) throw accessProofRefusal(ctx, check);
   const challenge = (description: string): string => accessChallenge(ctx, check.scheme, 'invalid_token', description);
+  // The denylist does not reach back before `denylistSince` (a memory store forgets it on restart):
+  // a token issued before then may have been logged out, so it is refused (issue 18).
+  if (check.ok && check.issuedAt < Math.floor(ctx.store.denylistSince / 1000) * 1000) {
+    throw new HttpError(401, 'token_revoked', 'The access token predates this server\'s denylist; refresh it', {
+      'www-authenticate': challenge('The access token was issued before a restart'),
+    });
+  }
   if (check.ok && userExists(check.userId)) {
     // Logged out before its exp: the denylist ends it. Fails closed: no store, no answer (503).
     if (await ctx.store.isAccessTokenDenied(check.jti)) {
@@ -64,8 +72,13 @@ function parsePageQuery(url: string | undefined): { after?: string; limit: numbe
     throw badRequest(`\`limit\` must be a whole number from 1 to ${PAGE_SIZE}`);
   }
   if (after === null) return { limit };
-  // Cursors are what a previous page's `next` said: a number or a Redis stream id.
-  if (!/^[0-9]{1,20}(-[0-9]{1,20})?$/.test(after)) throw badRequest('`after` must be the `next` cursor of a previous page');
+  // Cursors are what a previous page's `next` said: a number or a Redis stream id, each part an
+  // unsigned 64-bit integer (Redis answers anything larger with an error, issue 18), and not the
+  // very last id, after which Redis has no next one to start from.
+  const parts = /^([0-9]{1,20})(?:-([0-9]{1,20}))?$/.exec(after);
+  const fits = (part: string | undefined) => part === undefined || BigInt(part) <= MAX_UINT64;
+  const last = parts?.[1] !== undefined && BigInt(parts[1]) === MAX_UINT64 && (parts[2] === undefined || BigInt(parts[2]) === MAX_UINT64);
+  if (!parts || !fits(parts[1]) || !fits(parts[2]) || last) throw badRequest('`after` must be the `next` cursor of a previous page');
   return { after, limit };
 }
 
@@ -88,14 +101,17 @@ export const createPost: Handler = async (req, res, ctx) => {
   const userId = await authenticate(req, ctx);
   const raw = await readBody(req);
   const input = parsePostInput(raw);
-  await runIdempotent(req, res, ctx, { userId, body: raw }, async () => {
+  await runIdempotent(req, res, ctx, { userId, body: raw }, async (run) => {
     // The artificial delay makes "a request with this key is in flight" observable in tests.
     if (ctx.options.postDelayMs > 0) await sleep(ctx.options.postDelayMs);
     const post: Post = { id: randomUUID(), author: userId, createdAt: new Date().toISOString(), ...input };
-    const added = await ctx.store.addPost(post, POST_TTL_MS);
+    const response = { status: 201, body: JSON.stringify(post) };
+    // The post and its key's "done" in one store step: after a lost answer, both or neither exist.
+    const completion = run.completion(response);
+    const added = await ctx.store.addPost(post, POST_TTL_MS, completion);
     // Thrown, not answered: the idempotency layer then frees the key for a later retry.
     if (added.kind === 'limit_reached') throw limitReachedError(added);
     ctx.stats.postsCreated += 1;
-    return { status: 201, body: JSON.stringify(post) };
+    return { response, completed: completion !== undefined };
   });
 };

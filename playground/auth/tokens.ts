@@ -21,7 +21,7 @@ export interface TokenKit {
 }
 
 export type AccessCheck =
-  | { ok: true; userId: string; jti: string; expiresAt: number; /** The key a DPoP token is bound to. */ jkt?: string }
+  | { ok: true; userId: string; jti: string; expiresAt: number; issuedAt: number; /** The key a DPoP token is bound to. */ jkt?: string }
   | { ok: false; error: 'token_expired' | 'invalid_token' };
 
 /** A fresh opaque refresh token and the hash under which the store knows it. */
@@ -58,12 +58,12 @@ export function createTokenKit(secret: string, accessTtl: number): TokenKit {
           algorithms: ['HS256'],
           requiredClaims: ['sub', 'iat', 'exp', 'jti'],
         });
-        const { sub, jti, exp } = payload;
-        if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof exp !== 'number') {
+        const { sub, jti, exp, iat } = payload;
+        if (typeof sub !== 'string' || sub === '' || typeof jti !== 'string' || jti === '' || typeof exp !== 'number' || typeof iat !== 'number') {
           return { ok: false, error: 'invalid_token' };
         }
         const jkt = (payload.cnf as { jkt?: unknown } | undefined)?.jkt;
-        return { ok: true, userId: sub, jti, expiresAt: exp * 1000, ...(typeof jkt === 'string' ? { jkt } : {}) };
+        return { ok: true, userId: sub, jti, expiresAt: exp * 1000, issuedAt: iat * 1000, ...(typeof jkt === 'string' ? { jkt } : {}) };
       } catch (error) {
         return { ok: false, error: error instanceof errors.JWTExpired ? 'token_expired' : 'invalid_token' };
       }

@@ -3,19 +3,25 @@ import {
   ROTATED_TOKENS_KEPT,
   type LimitReached,
   type StoreLimits,
+  type IdempotencyCompletion,
   type NewFamily,
   type Post,
   type RotateOutcome,
   type RotateRequest,
   type Store,
   type StoredResponse,
+  type ThrottleRule,
+  type LoginFailures,
 } from './store.js';
+import { loginDelayMs } from './throttle.js';
 
 /**
  * The embedded default store: plain Maps in one process. Each operation runs without an `await`
  * inside, so on Node's single thread it is atomic, which is what the Store contract asks for.
  * Expired entries are ignored on read and swept lazily (at most once a minute, on a write); the
  * one exception is the sealed grace-window successor, dropped by a timer when its window ends.
+ * Everything is gone when the process ends, the access-token denylist too: `denylistSince` is the
+ * store's creation, and the server refuses access tokens issued before it (issue 18).
  */
 
 /** One login: its current token, the rotated ones it remembers, the sealed current token for the grace window. */
@@ -33,8 +39,13 @@ interface Session {
   sealed?: string;
   /** The token the current one replaced and its expiry, so a lost rotation can be undone. */
   previous?: { hash: string; expiresAt: number };
-  /** The current token was handed out by a grace answer: its rotation can no longer be undone. */
-  shared?: boolean;
+  /**
+   * Grace answers carrying the current token that were not reported lost: while any is out, the
+   * rotation counts as handed out and cannot be undone.
+   */
+  graceAnswersOut: number;
+  /** The rotation's own answer was lost while a grace answer was out: undo once that one is lost too. */
+  undoWaiting?: boolean;
 }
 
 interface IdempotencyRecord {
@@ -49,6 +60,14 @@ interface Account {
   idempotency: Map<string, IdempotencyRecord>;
   /** Oldest first; `seq` is the page cursor. */
   posts: Array<{ seq: number; post: Post; expiresAt: number }>;
+  /** The user's own post counter: a cursor says nothing about other users' posts (issue 18). */
+  lastPostSeq: number;
+}
+
+interface LoginFailureCount {
+  count: number;
+  blockedUntil: number;
+  forgetAt: number;
 }
 
 const limitReached = (limit: keyof StoreLimits, limits: StoreLimits): LimitReached => ({
@@ -58,6 +77,8 @@ const limitReached = (limit: keyof StoreLimits, limits: StoreLimits): LimitReach
 });
 
 const SWEEP_EVERY_MS = 60_000;
+/** Login-attempt counters held at most; past it the oldest is dropped, so a flood of names cannot grow memory. */
+const MAX_LOGIN_COUNTERS = 100_000;
 
 /** The memory store, plus counts of what it holds (for tests and the bench). */
 export interface MemoryStore extends Store {
@@ -80,13 +101,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
   const deniedAccessTokens = new Map<string, number>();
   /** Spent DPoP proof ids → when they may be forgotten (ms); dropped by the sweep once past. */
   const spentProofs = new Map<string, number>();
-  let postSeq = 0;
-  let lastSweep = clock();
+  const loginFailures = new Map<string, LoginFailureCount>();
+  const createdAt = clock();
+  let lastSweep = createdAt;
 
   const accountOf = (userId: string): Account => {
     let account = accounts.get(userId);
     if (!account) {
-      account = { sessions: new Set(), idempotency: new Map(), posts: [] };
+      account = { sessions: new Set(), idempotency: new Map(), posts: [], lastPostSeq: 0 };
       accounts.set(userId, account);
     }
     return account;
@@ -112,6 +134,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     lastSweep = now;
     for (const [jti, expiresAt] of deniedAccessTokens) if (expiresAt <= now) deniedAccessTokens.delete(jti);
     for (const [id, expiresAt] of spentProofs) if (expiresAt <= now) spentProofs.delete(id);
+    for (const [key, failures] of loginFailures) if (failures.forgetAt <= now) loginFailures.delete(key);
     for (const [userId, account] of accounts) {
       prune(account, now);
       if (account.sessions.size + account.idempotency.size + account.posts.length === 0) accounts.delete(userId);
@@ -135,6 +158,20 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     setTimeout(() => {
       if (session.sealed === sealed) delete session.sealed;
     }, ms).unref();
+  };
+
+  /** Makes the token the current one replaced current again; its successor is forgotten. */
+  const undo = (session: Session): boolean => {
+    const { previous } = session;
+    if (!previous) return false;
+    sessionOf.delete(session.current);
+    session.rotated.delete(previous.hash);
+    session.current = previous.hash;
+    session.expiresAt = previous.expiresAt;
+    delete session.previous;
+    delete session.sealed;
+    delete session.undoWaiting;
+    return true;
   };
 
   const liveSession = (hash: string, now: number): Session | undefined => {
@@ -161,7 +198,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         sessionOf.delete(hash);
       }
       session.previous = { hash: presentedHash, expiresAt: session.expiresAt };
-      session.shared = false;
+      session.graceAnswersOut = 0;
+      delete session.undoWaiting;
       session.current = request.successorHash;
       session.expiresAt = Math.min(now + request.refreshTtlMs, session.familyExpiresAt);
       sessionOf.set(request.successorHash, session);
@@ -177,8 +215,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
     // newest token, never an older one that was rotated since (its cookie would overwrite the newer).
     const rotatedAt = session.rotated.get(presentedHash) ?? 0;
     if (rotatedAt + request.graceMs > now && session.sealed !== undefined) {
-      session.shared = true;
-      return { kind: 'grace', session: { userId, familyId, expiresAt: session.expiresAt }, successorSealed: session.sealed };
+      session.graceAnswersOut += 1;
+      return {
+        kind: 'grace',
+        session: { userId, familyId, expiresAt: session.expiresAt },
+        successorHash: session.current,
+        successorSealed: session.sealed,
+      };
     }
     // Outside the grace window: the whole session goes, every descendant with it.
     forgetSession(session);
@@ -196,6 +239,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         current: family.tokenHash,
         expiresAt: family.tokenExpiresAt,
         rotated: new Map(),
+        graceAnswersOut: 0,
       };
       sessionOf.set(family.tokenHash, session);
       account.sessions.add(session);
@@ -209,14 +253,19 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
 
     async undoRotation(presentedHash, successorHash) {
       const session = sessionOf.get(successorHash);
-      const previous = session?.previous;
-      if (!session || session.current !== successorHash || session.shared || previous?.hash !== presentedHash) return;
-      sessionOf.delete(successorHash);
-      session.rotated.delete(presentedHash);
-      session.current = presentedHash;
-      session.expiresAt = previous.expiresAt;
-      delete session.previous;
-      delete session.sealed;
+      if (!session || session.current !== successorHash || session.previous?.hash !== presentedHash) return false;
+      if (session.graceAnswersOut > 0) {
+        session.undoWaiting = true;
+        return false;
+      }
+      return undo(session);
+    },
+
+    async graceAnswerLost(successorHash) {
+      const session = sessionOf.get(successorHash);
+      if (!session || session.current !== successorHash || session.graceAnswersOut === 0) return false;
+      session.graceAnswersOut -= 1;
+      return session.graceAnswersOut === 0 && session.undoWaiting === true ? undo(session) : false;
     },
 
     async revokeFamilyOf(tokenHash) {
@@ -243,12 +292,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       accounts.get(userId)?.idempotency.delete(key);
     },
 
-    async addPost(post, ttlMs) {
+    async addPost(post, ttlMs, completes?: IdempotencyCompletion) {
       const now = clock();
       const account = currentAccount(post.author, now);
       if (account.posts.length >= limits.postsPerUser) return limitReached('postsPerUser', limits);
-      postSeq += 1;
-      account.posts.push({ seq: postSeq, post, expiresAt: now + ttlMs });
+      account.lastPostSeq += 1;
+      account.posts.push({ seq: account.lastPostSeq, post, expiresAt: now + ttlMs });
+      if (completes) {
+        const { userId, key, fingerprint, response, ttlMs: keyTtlMs } = completes;
+        accountOf(userId).idempotency.set(key, { fingerprint, response, expiresAt: now + keyTtlMs });
+      }
       return { kind: 'added' };
     },
 
@@ -278,6 +331,32 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       return true;
     },
 
+    denylistSince: createdAt,
+
+    async loginFailuresOf(key: string, now: number): Promise<LoginFailures> {
+      const failures = loginFailures.get(key);
+      if (!failures || failures.forgetAt <= now) return { count: 0, retryAfterMs: 0 };
+      return { count: failures.count, retryAfterMs: Math.max(0, failures.blockedUntil - now) };
+    },
+
+    async recordLoginFailure(key: string, rule: ThrottleRule, now: number) {
+      sweep(now);
+      const live = loginFailures.get(key);
+      const failures = live && live.forgetAt > now ? live : { count: 0, blockedUntil: 0, forgetAt: 0 };
+      failures.count += 1;
+      const delay = loginDelayMs(failures.count, rule);
+      if (delay > 0) failures.blockedUntil = now + delay;
+      failures.forgetAt = Math.max(now + rule.forgetAfterMs, failures.blockedUntil);
+      // Re-inserted at the end: the Map's first entry is the least recently counted, dropped when full.
+      loginFailures.delete(key);
+      loginFailures.set(key, failures);
+      if (loginFailures.size > MAX_LOGIN_COUNTERS) loginFailures.delete(loginFailures.keys().next().value ?? key);
+    },
+
+    async clearLoginFailures(key) {
+      loginFailures.delete(key);
+    },
+
     held() {
       const held = { sessions: 0, tokens: sessionOf.size, sealedSuccessors: 0, idempotencyRecords: 0, posts: 0 };
       for (const account of accounts.values()) {
@@ -294,6 +373,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
       accounts.clear();
       deniedAccessTokens.clear();
       spentProofs.clear();
+      loginFailures.clear();
     },
   };
 }

@@ -35,7 +35,7 @@ type ClusterClient = ReturnType<typeof createCluster>;
  * The commands the store sends. A cluster client has the same methods, routed by their (first)
  * key; its types differ only in generics node-redis cannot unify, hence the one cast below.
  */
-export type RedisCommands = Pick<SingleClient, 'get' | 'set' | 'del' | 'exists' | 'evalSha' | 'eval' | 'multi' | 'xRange'>;
+export type RedisCommands = Pick<SingleClient, 'get' | 'set' | 'del' | 'exists' | 'evalSha' | 'eval' | 'multi' | 'xRange' | 'hmGet'>;
 
 function openClient(url: string, options: RedisConnectOptions, isConnected: () => boolean): SingleClient | ClusterClient {
   const settings = {

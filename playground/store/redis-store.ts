@@ -1,14 +1,26 @@
 import { createHash } from 'node:crypto';
 import { ErrorReply } from 'redis';
 import { connectRedis, type RedisCommands, type RedisConnectOptions } from './redis-client.js';
-import { ADD_POST_SCRIPT, CLAIM_SCRIPT, CREATE_SCRIPT, REVOKE_SCRIPT, ROTATE_SCRIPT, UNDO_SCRIPT } from './redis-scripts.js';
+import {
+  ADD_POST_SCRIPT,
+  CLAIM_SCRIPT,
+  CREATE_SCRIPT,
+  GRACE_LOST_SCRIPT,
+  LOGIN_FAILURE_SCRIPT,
+  REVOKE_SCRIPT,
+  ROTATE_SCRIPT,
+  UNDO_SCRIPT,
+} from './redis-scripts.js';
 import {
   DEFAULT_LIMITS,
   ROTATED_TOKENS_KEPT,
   StoreUnavailableError,
   type LimitReached,
   type StoreLimits,
+  type LoginFailures,
   type IdempotencyClaim,
+  type IdempotencyCompletion,
+  type NewFamily,
   type Post,
   type RotateOutcome,
   type RotateRequest,
@@ -23,9 +35,9 @@ import {
  * Every key carries an expiry Redis enforces; there is no sweeper. Layout (prefix `auth-fetch:`;
  * `{u:<user>}` is a hash tag, so a user's keys share one cluster slot and one script can touch them):
  *   tok:<sha256>             "<familyId> <user>"       which session a token belongs to; until its expiry
- *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp, prev, prevExp, shared, n}
+ *   {u:<user>}:fam:<id>      hash {user, exp, cur, curExp, prev, prevExp, graceOut, undoWaiting, n}
  *                            the session: absolute end, current token, the one it replaced (undo),
- *                            whether a grace answer handed it out, a rotation counter; until curExp
+ *                            grace answers out with it, an undo waiting for them, a rotation counter; until curExp
  *   {u:<user>}:rotated:<id>  zset hash → rotated at    the last ROTATED_TOKENS_KEPT rotated tokens (reuse detection)
  *   {u:<user>}:sealed:<id>   sealed current token      for the grace window only
  *   {u:<user>}:sessions      zset familyId → expiry    live sessions (the sessionsPerUser cap)
@@ -34,6 +46,7 @@ import {
  *   {u:<user>}:posts         stream {post, exp}        entries older than their TTL trimmed at each post
  *   deny:<jti>               "1"                       a logged-out access token, until its exp
  *   dpop-jti:<id>            "1"                       a spent DPoP proof (one key: cluster-safe), until its iat window ends
+ *   throttle:<sha256>        hash {n, until}           login attempts of a user name or an address (login-throttle.ts)
  *
  * Availability: commands fail fast while Redis is unreachable (no offline queue, a command
  * timeout) and every store call has a deadline of its own, also when Redis stalls with the socket
@@ -162,7 +175,10 @@ function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLi
       forgetTokens(rest);
       return { kind, session: { userId, familyId, expiresAt: Number(third) } };
     }
-    if (kind === 'grace') return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorSealed: rest[0] ?? '' };
+    if (kind === 'grace') {
+      const [successorHash = '', successorSealed = ''] = rest;
+      return { kind, session: { userId, familyId, expiresAt: Number(third) }, successorHash, successorSealed };
+    }
     if (kind === 'reused') {
       forgetTokens([third, ...rest]);
       return { kind, userId, familyId };
@@ -170,52 +186,90 @@ function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLi
     return { kind: 'invalid' };
   };
 
-  const undo = async (presentedHash: string, successorHash: string): Promise<void> => {
+  const undo = async (presentedHash: string, successorHash: string): Promise<boolean> => {
     const owner = await ownerOf(presentedHash);
-    if (!owner) return;
+    if (!owner) return false;
     const undone = await runScript<number>(UNDO_SCRIPT, familyKeys(owner), [presentedHash, successorHash, owner.familyId]);
     if (undone === 1) forgetTokens([successorHash]);
+    return undone === 1;
+  };
+
+  const graceLost = async (successorHash: string): Promise<boolean> => {
+    const owner = await ownerOf(successorHash);
+    if (!owner) return false;
+    const undone = await runScript<number>(GRACE_LOST_SCRIPT, familyKeys(owner), [successorHash, owner.familyId]);
+    if (undone === 1) forgetTokens([successorHash]);
+    return undone === 1;
   };
 
   /**
    * The caller got a 503 and keeps its cookie. If Redis still applies the rotation later (it was
    * stalled, the command was already on the socket), that answer is lost: undo it, or the
-   * client's next refresh with its only cookie would look like reuse and revoke the session.
+   * client's next refresh with its only cookie would look like reuse and revoke the session. A
+   * grace answer applied late was lost just the same, and may be the one an undo waits for.
    */
-  const undoIfAppliedLate = (work: Promise<RotateOutcome>, request: RotateRequest): void => {
+  const settleIfAppliedLate = (work: Promise<RotateOutcome>, request: RotateRequest): void => {
     work
-      .then((outcome) => (outcome.kind === 'rotated' ? undo(request.presentedHash, request.successorHash) : undefined))
+      .then((outcome) => {
+        if (outcome.kind === 'rotated') return undo(request.presentedHash, request.successorHash);
+        if (outcome.kind === 'grace') return graceLost(outcome.successorHash);
+        return undefined;
+      })
       .catch(() => undefined);
   };
 
+  const createFamily = async (family: NewFamily): Promise<{ kind: 'created' } | LimitReached> => {
+    const [famKey = '', , , sessionsKey = ''] = familyKeys(family);
+    const created = await runScript<string>(CREATE_SCRIPT, [famKey, sessionsKey], [
+      family.userId,
+      String(family.familyExpiresAt),
+      family.tokenHash,
+      String(family.tokenExpiresAt),
+      String(Date.now()),
+      String(limits.sessionsPerUser),
+      family.familyId,
+    ]);
+    if (created !== 'created') return limitReached('sessionsPerUser');
+    // Indexed once the session exists; nobody can present the token before login answers.
+    await client.set(tokenKey(family.tokenHash), `${family.familyId} ${family.userId}`, { PXAT: family.tokenExpiresAt });
+    return { kind: 'created' };
+  };
+
+  /**
+   * A login that got a 503 was not delivered: if Redis creates its session later, remove it again,
+   * or every lost login would hold one of the user's sessionsPerUser slots (issue 18).
+   */
+  const revokeIfCreatedLate = (work: Promise<{ kind: 'created' } | LimitReached>, family: NewFamily): void => {
+    work
+      .then(async (outcome) => {
+        if (outcome.kind !== 'created') return;
+        forgetTokens(await runScript(REVOKE_SCRIPT, familyKeys(family), [family.familyId]));
+      })
+      .catch(() => undefined);
+  };
+
+  const throttleKey = (name: string): string => key('throttle', createHash('sha256').update(name).digest('base64url'));
+
   return {
-    createFamily: (family) =>
-      guard(async () => {
-        const [famKey = '', , , sessionsKey = ''] = familyKeys(family);
-        const created = await runScript<string>(CREATE_SCRIPT, [famKey, sessionsKey], [
-          family.userId,
-          String(family.familyExpiresAt),
-          family.tokenHash,
-          String(family.tokenExpiresAt),
-          String(Date.now()),
-          String(limits.sessionsPerUser),
-          family.familyId,
-        ]);
-        if (created !== 'created') return limitReached('sessionsPerUser');
-        // Indexed once the session exists; nobody can present the token before login answers.
-        await client.set(tokenKey(family.tokenHash), `${family.familyId} ${family.userId}`, { PXAT: family.tokenExpiresAt });
-        return { kind: 'created' } as const;
-      }),
+    createFamily: (family) => {
+      const work = createFamily(family);
+      return guard(() => work).catch((error: unknown) => {
+        revokeIfCreatedLate(work, family);
+        throw error;
+      });
+    },
 
     rotateRefreshToken: (request) => {
       const work = rotate(request);
       return guard(() => work).catch((error: unknown) => {
-        undoIfAppliedLate(work, request);
+        settleIfAppliedLate(work, request);
         throw error;
       });
     },
 
     undoRotation: (presentedHash, successorHash) => guard(() => undo(presentedHash, successorHash)),
+
+    graceAnswerLost: (successorHash) => guard(() => graceLost(successorHash)),
 
     revokeFamilyOf: (tokenHash) =>
       guard(async () => {
@@ -253,10 +307,16 @@ function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLi
         await client.multi().del(userKey(userId, 'idem', idemKey)).zRem(userKey(userId, 'idem-keys'), idemKey).exec();
       }),
 
-    addPost: (post, ttlMs) =>
+    addPost: (post, ttlMs, completes?: IdempotencyCompletion) =>
       guard(async () => {
+        const keys = [userKey(post.author, 'posts')];
         const args = [JSON.stringify(post), String(ttlMs), String(limits.postsPerUser)];
-        const added = await runScript<string>(ADD_POST_SCRIPT, [userKey(post.author, 'posts')], args);
+        if (completes) {
+          const { userId, key: idemKey, fingerprint, response, ttlMs: keyTtlMs } = completes;
+          keys.push(userKey(userId, 'idem', idemKey), userKey(userId, 'idem-keys'));
+          args.push(JSON.stringify({ fp: fingerprint, status: response.status, body: response.body }), String(keyTtlMs), idemKey);
+        }
+        const added = await runScript<string>(ADD_POST_SCRIPT, keys, args);
         return added === 'added' ? ({ kind: 'added' } as const) : limitReached('postsPerUser');
       }),
 
@@ -281,6 +341,26 @@ function createRedisStore(client: RedisCommands, prefix: string, limits: StoreLi
 
     claimProofJti: (id, expiresAt) =>
       guard(async () => (await client.set(key('dpop-jti', id), '1', { NX: true, PXAT: Math.max(expiresAt, Date.now() + 1) })) === 'OK'),
+
+    // Redis keeps the denylist across server restarts (and, with persistence, its own); see docs/server-security.md.
+    denylistSince: 0,
+
+    loginFailuresOf: (name, now) =>
+      guard(async (): Promise<LoginFailures> => {
+        const [count, blockedUntil] = await client.hmGet(throttleKey(name), ['n', 'until']);
+        return { count: Number(count ?? 0), retryAfterMs: Math.max(0, Number(blockedUntil ?? 0) - now) };
+      }),
+
+    recordLoginFailure: (name, rule, now) =>
+      guard(async () => {
+        const args = [now, rule.freeAttempts, rule.baseDelayMs, rule.maxDelayMs, rule.forgetAfterMs].map(String);
+        await runScript<number>(LOGIN_FAILURE_SCRIPT, [throttleKey(name)], args);
+      }),
+
+    clearLoginFailures: (name) =>
+      guard(async () => {
+        await client.del(throttleKey(name));
+      }),
 
     close,
   };

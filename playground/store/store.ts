@@ -44,8 +44,11 @@ export interface RotateRequest {
 export type RotateOutcome =
   /** The presented token was current: the caller's successor is now the current token. */
   | { kind: 'rotated'; session: RefreshSession }
-  /** Already rotated, within the grace window: answer with the same successor (still sealed). */
-  | { kind: 'grace'; session: RefreshSession; successorSealed: string }
+  /**
+   * Already rotated, within the grace window: answer with the same successor (still sealed). Until
+   * the caller reports the answer lost (`graceAnswerLost`), the rotation counts as handed out.
+   */
+  | { kind: 'grace'; session: RefreshSession; successorHash: string; successorSealed: string }
   /** Already rotated, after the grace window: the family is now revoked. */
   | { kind: 'reused'; userId: string; familyId: string }
   /** Unknown, expired, forgotten (see ROTATED_TOKENS_KEPT), or its family was revoked. */
@@ -63,6 +66,33 @@ export type IdempotencyClaim =
   | { kind: 'in_flight'; fingerprint: string }
   /** A request with this key finished; replay its response if the fingerprint matches. */
   | { kind: 'done'; fingerprint: string; response: StoredResponse };
+
+/** A response to remember under an Idempotency-Key, written in the same step as the work it answers. */
+export interface IdempotencyCompletion {
+  userId: string;
+  key: string;
+  fingerprint: string;
+  response: StoredResponse;
+  ttlMs: number;
+}
+
+/** How failed logins slow down one key (a user name or a client address). */
+export interface ThrottleRule {
+  /** Attempts before the first delay. */
+  freeAttempts: number;
+  /** The first delay; each further attempt doubles it. */
+  baseDelayMs: number;
+  /** The delay never grows past this, so nobody is locked out for long. */
+  maxDelayMs: number;
+  /** The count is forgotten this long after the last attempt. */
+  forgetAfterMs: number;
+}
+
+/** The failed logins counted against one key, and how long its current delay still runs (0: none). */
+export interface LoginFailures {
+  count: number;
+  retryAfterMs: number;
+}
 
 export interface Post {
   id: string;
@@ -104,9 +134,16 @@ export interface Store {
   /**
    * Takes back a rotation whose answer never reached the client (the store's deadline passed, or
    * the client went before the answer was written), so the client's cookie works again instead of
-   * counting as reuse later. Does nothing once the successor was used or handed out by a grace answer.
+   * counting as reuse later. True when it was undone. Does nothing once the successor was used or
+   * handed out by a grace answer; while a grace answer carrying it is still being written, the undo
+   * waits for `graceAnswerLost` (issue 18: two lost answers must not make one a "reuse").
    */
-  undoRotation(presentedHash: string, successorHash: string): Promise<void>;
+  undoRotation(presentedHash: string, successorHash: string): Promise<boolean>;
+  /**
+   * A grace answer carrying `successorHash` never reached its client. If no other one is pending and
+   * the rotation's own answer was lost too (an undo is waiting), the rotation is undone now: true.
+   */
+  graceAnswerLost(successorHash: string): Promise<boolean>;
   /** Revokes the family the token belongs to (logout); unknown tokens are ignored. */
   revokeFamilyOf(tokenHash: string): Promise<void>;
 
@@ -119,13 +156,31 @@ export interface Store {
   /** Forgets a claim whose request failed, so a retry with the same key can run. */
   releaseIdempotencyKey(userId: string, key: string): Promise<void>;
 
-  addPost(post: Post, ttlMs: number): Promise<{ kind: 'added' } | LimitReached>;
+  /**
+   * Adds a post; with `completes` (a key of the post's author: on Redis Cluster both live in the
+   * author's slot), stores that Idempotency-Key's response in the same atomic step, so a store
+   * whose answer is lost never holds the post without the key being done (issue 18).
+   */
+  addPost(post: Post, ttlMs: number, completes?: IdempotencyCompletion): Promise<{ kind: 'added' } | LimitReached>;
   /** At most `limit` posts of `author`, oldest first, after the `after` cursor of a previous page. */
   listPosts(author: string, page: { after?: string; limit: number }): Promise<PostPage>;
 
   /** Puts an access token's `jti` on the denylist until `expiresAt` (its `exp`): logout ends it too. */
   denyAccessToken(jti: string, expiresAt: number): Promise<void>;
   isAccessTokenDenied(jti: string): Promise<boolean>;
+  /**
+   * Since when (epoch ms) the denylist is complete. The memory store starts empty with its process,
+   * so tokens issued before that are refused rather than trusted (their logout may be forgotten).
+   * 0: the denylist outlives the process (Redis).
+   */
+  readonly denylistSince: number;
+
+  /** The failed logins of `key` (a user name or a client address; opaque to the store). */
+  loginFailuresOf(key: string, now: number): Promise<LoginFailures>;
+  /** Counts one failed login against `key` and starts its delay once the rule says so (throttle.ts). */
+  recordLoginFailure(key: string, rule: ThrottleRule, now: number): Promise<void>;
+  /** Forgets the failures of `key` (the user logged in). */
+  clearLoginFailures(key: string): Promise<void>;
 
   /**
    * Remembers a DPoP proof's `id` (its key and `jti`, hashed) until `expiresAt`; false when it was

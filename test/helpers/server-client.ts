@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach } from 'vitest';
 import { start, type StartOptions } from '../../playground/server';
@@ -27,7 +28,7 @@ afterEach(async () => {
 /** The refresh cookie's value from a response: a string, '' when cleared, undefined when not set. */
 export function refreshCookieOf(res: Response): string | undefined {
   for (const line of res.headers.getSetCookie()) {
-    const match = /^(?:__Secure-)?refresh_token=([^;]*)/.exec(line);
+    const match = /^(?:__Host-)?refresh_token=([^;]*)/.exec(line);
     if (match) return /;\s*Max-Age=0(?:;|$)/i.test(line) ? '' : (match[1] ?? '');
   }
   return undefined;
@@ -124,5 +125,30 @@ export function rawExchange(baseUrl: string, head: string[], body = ''): Promise
       const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
       resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
     });
+  });
+}
+
+/**
+ * A login sent from another loopback source address (Linux routes all of 127/8 to lo), so the
+ * server sees a different client address. fetch cannot pick its source address; node:http can.
+ */
+export function loginFrom(
+  baseUrl: string,
+  localAddress: string,
+  credentials: { username: string; password: string } = ALICE,
+): Promise<{ status: number; retryAfter: string | undefined; error: string | undefined }> {
+  const body = JSON.stringify(credentials);
+  return new Promise((resolve, reject) => {
+    const req = request(new URL('/auth/login', baseUrl), { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        const header = res.headers['retry-after'];
+        resolve({ status: res.statusCode ?? 0, retryAfter: header, error: (JSON.parse(text || '{}') as { error?: string }).error });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }

@@ -150,6 +150,44 @@ export function storeContract(name: string, makeStore: (limits?: Partial<StoreLi
       expect((await store.rotateRefreshToken(rotation(third.successorHash, 0))).kind).toBe('rotated');
     });
 
+    it('waits with an undo while a grace answer is out, and runs it when that answer is lost too (issue 18)', async () => {
+      const { tokenHash } = await family();
+      const lost = rotation(tokenHash);
+      await store.rotateRefreshToken(lost);
+      const grace = await store.rotateRefreshToken(rotation(tokenHash));
+      expect(grace).toMatchObject({ kind: 'grace', successorHash: lost.successorHash });
+      // The rotation's answer is lost while the grace answer is still being written: no undo yet.
+      expect(await store.undoRotation(tokenHash, lost.successorHash)).toBe(false);
+      // The grace answer is lost too: nobody received the successor, so the rotation is taken back.
+      expect(await store.graceAnswerLost(lost.successorHash)).toBe(true);
+      expect(await store.rotateRefreshToken(rotation(lost.successorHash))).toEqual({ kind: 'invalid' });
+      expect((await store.rotateRefreshToken(rotation(tokenHash, 0))).kind).toBe('rotated');
+    });
+
+    it('undoes a rotation whose grace answers were all lost first; keeps one while any is out', async () => {
+      const first = await family();
+      const lost = rotation(first.tokenHash);
+      await store.rotateRefreshToken(lost);
+      await store.rotateRefreshToken(rotation(first.tokenHash));
+      expect(await store.graceAnswerLost(lost.successorHash)).toBe(false); // no undo was waiting
+      expect(await store.undoRotation(first.tokenHash, lost.successorHash)).toBe(true);
+
+      const second = await family();
+      const kept = rotation(second.tokenHash);
+      await store.rotateRefreshToken(kept);
+      await store.rotateRefreshToken(rotation(second.tokenHash));
+      await store.rotateRefreshToken(rotation(second.tokenHash));
+      expect(await store.undoRotation(second.tokenHash, kept.successorHash)).toBe(false);
+      expect(await store.graceAnswerLost(kept.successorHash)).toBe(false); // the other grace answer was delivered
+      expect((await store.rotateRefreshToken(rotation(kept.successorHash))).kind).toBe('rotated');
+    });
+
+    it('takes back a login whose answer was lost: its token is unknown and its slot free (issue 18)', async () => {
+      const { tokenHash } = await family();
+      await store.revokeFamilyOf(tokenHash);
+      expect(await store.rotateRefreshToken(rotation(tokenHash))).toEqual({ kind: 'invalid' });
+    });
+
     it('revokes a family on logout, grace replays included', async () => {
       const { tokenHash } = await family();
       const first = rotation(tokenHash);
@@ -199,6 +237,58 @@ export function storeContract(name: string, makeStore: (limits?: Partial<StoreLi
       expect(last).toEqual({ posts: posts.slice(4), next: null });
       expect(await store.listPosts(author, { limit: 5 })).toEqual({ posts, next: null });
       expect(await store.listPosts('nobody', { limit: 5 })).toEqual({ posts: [], next: null });
+    });
+
+    it('writes a post and completes its Idempotency-Key in one step (issue 18)', async () => {
+      const author = `user-${randomUUID()}`;
+      const key = randomUUID();
+      expect(await store.claimIdempotencyKey(author, key, 'fp', 60_000)).toEqual({ kind: 'claimed' });
+      const post = newPost(author, 'once');
+      const response = { status: 201, body: JSON.stringify(post) };
+      expect(await store.addPost(post, HOUR, { userId: author, key, fingerprint: 'fp', response, ttlMs: HOUR })).toEqual({ kind: 'added' });
+      expect(await store.claimIdempotencyKey(author, key, 'fp', 60_000)).toEqual({ kind: 'done', fingerprint: 'fp', response });
+      expect((await store.listPosts(author, { limit: 5 })).posts).toEqual([post]);
+    });
+
+    it("pages with cursors that say nothing about other users' posts, and answers the last possible cursor with an empty page", async () => {
+      const alice = `alice-${randomUUID()}`;
+      const bob = `bob-${randomUUID()}`;
+      await store.addPost(newPost(alice, 'a1'), HOUR);
+      const before = (await store.listPosts(alice, { limit: 5 })).posts;
+      for (const title of ['b1', 'b2', 'b3', 'b4', 'b5']) await store.addPost(newPost(bob, title), HOUR);
+      await store.addPost(newPost(alice, 'a2'), HOUR);
+      const first = await store.listPosts(alice, { limit: 1 });
+      const rest = await store.listPosts(alice, { after: first.next ?? '', limit: 5 });
+      expect([...first.posts, ...rest.posts].map((post) => post.title)).toEqual(['a1', 'a2']);
+      expect(before.map((post) => post.title)).toEqual(['a1']);
+      const max = '18446744073709551615';
+      expect(await store.listPosts(alice, { after: `${max}-${max.slice(0, -1)}4`, limit: 5 })).toEqual({ posts: [], next: null });
+    });
+
+    it('counts failed logins per key, with a delay that doubles up to its ceiling, and forgets them on success', async () => {
+      const rule = { freeAttempts: 2, baseDelayMs: 1000, maxDelayMs: 3000, forgetAfterMs: 60_000 };
+      const key = `user:${randomUUID()}`;
+      const now = Date.now();
+      expect(await store.loginFailuresOf(key, now)).toEqual({ count: 0, retryAfterMs: 0 });
+      await store.recordLoginFailure(key, rule, now);
+      expect(await store.loginFailuresOf(key, now)).toEqual({ count: 1, retryAfterMs: 0 });
+      const delays: number[] = [];
+      for (let i = 0; i < 4; i += 1) {
+        await store.recordLoginFailure(key, rule, now);
+        delays.push((await store.loginFailuresOf(key, now)).retryAfterMs);
+      }
+      expect(delays).toEqual([1000, 2000, 3000, 3000]);
+      expect(await store.loginFailuresOf(key, now + 3000)).toEqual({ count: 5, retryAfterMs: 0 });
+      expect((await store.loginFailuresOf(`user:${randomUUID()}`, now)).count).toBe(0);
+      await store.clearLoginFailures(key);
+      expect(await store.loginFailuresOf(key, now)).toEqual({ count: 0, retryAfterMs: 0 });
+    });
+
+    it('forgets failed logins after forgetAfterMs', async () => {
+      const key = `addr:${randomUUID()}`;
+      await store.recordLoginFailure(key, { freeAttempts: 5, baseDelayMs: 1000, maxDelayMs: 1000, forgetAfterMs: 30 }, Date.now());
+      await sleep(80);
+      expect(await store.loginFailuresOf(key, Date.now())).toEqual({ count: 0, retryAfterMs: 0 });
     });
 
     it('drops posts when their time is up', async () => {

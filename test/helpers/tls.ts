@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,7 @@ export function makeCertificate(): TestCertificate {
 export interface HttpsAnswer {
   status: number;
   setCookies: string[];
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
@@ -48,7 +50,7 @@ export function httpsRequest(
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookies: res.headers['set-cookie'] ?? [], body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, setCookies: res.headers['set-cookie'] ?? [], headers: res.headers, body }));
     });
     req.on('error', reject);
     req.end(init.body);

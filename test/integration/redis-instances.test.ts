@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../harness/redis';
 import { startPair } from '../helpers/redis-servers';
-import { Session, loggedIn, refreshCookieOf } from '../helpers/server-client';
+import { ALICE, Session, loggedIn, loginFrom, refreshCookieOf } from '../helpers/server-client';
 
 /** Two server instances on different ports sharing one Redis behave as one server. */
 
@@ -94,5 +94,12 @@ describe('Redis store: two instances, one Redis', () => {
     const me = await session.fetch('/api/me');
     expect(me.status).toBe(401);
     expect(((await me.json()) as { error: string }).error).toBe('token_revoked');
+  });
+
+  it('share the login throttle: failures on A make B answer 429 too (issue 18)', async () => {
+    const [a, b] = await startPair(redis.url);
+    for (let i = 0; i < 5; i += 1) expect((await loginFrom(a.url, '127.0.0.1', { ...ALICE, password: 'wrong' })).status).toBe(401);
+    expect(await loginFrom(b.url, '127.0.0.1', ALICE)).toMatchObject({ status: 429, error: 'login_throttled' });
+    expect((await loginFrom(b.url, '127.0.0.2', ALICE)).status).toBe(200); // an address without failures
   });
 });

@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../harness/redis';
+import { randomUUID } from 'node:crypto';
+import { connectRedisStore } from '../../playground/store/redis-store';
+import type { Store } from '../../playground/store/store';
 import { startOne } from '../helpers/redis-servers';
-import { loggedIn } from '../helpers/server-client';
+import { Session, loggedIn, startServer } from '../helpers/server-client';
+import { sleep } from '../helpers/wait.js';
 
 /** Redis going away must not crash the server: 503 `store_unavailable` while down, then recovery. */
 
@@ -86,5 +90,94 @@ describe('Redis store: stall', () => {
     }
     expect((await session.fetch('/api/posts')).status).toBe(200);
     expect((await loggedIn(server.url)).cookie).toBeDefined();
+  });
+
+  it('a rotation and its retry both lost in a stall: the rotation is undone, not taken for reuse (issue 18)', async () => {
+    const server = await startOne(redis.url, { reuseGrace: 1 });
+    const session = await loggedIn(server.url);
+    const kept = session.cookie ?? '';
+    redis.pause();
+    try {
+      // A refresh and the client's retry with the same cookie: one rotates, one gets the grace answer.
+      const answers = await Promise.all([session.refreshWith(kept), session.refreshWith(kept)]);
+      for (const res of answers) await expect503(res);
+    } finally {
+      redis.resume();
+    }
+    await sleep(1200); // Redis applies both late; past the grace window a kept cookie not restored is "reuse"
+    const next = await session.refreshWith(kept);
+    expect(next.status).toBe(200);
+    expect(server.stats.refreshReused).toBe(0);
+  });
+
+  it('a keyed POST whose write Redis applies after the 503 is not run again by the retry (issue 18)', async () => {
+    // Redis stalls at the write itself (the key is claimed by then): the store pauses it on the way in.
+    const inner = await connectRedisStore(redis.url, { prefix: `stall-${randomUUID()}:` });
+    const store: Store = {
+      ...inner,
+      addPost(...args) {
+        redis.pause();
+        return inner.addPost(...args);
+      },
+    };
+    try {
+      const { url } = await startServer({ store });
+      const session = await loggedIn(url);
+      const headers = { 'idempotency-key': `stall-${randomUUID()}` };
+      try {
+        await expect503(await session.createPost({ title: 'once' }, headers));
+      } finally {
+        redis.resume();
+      }
+      await sleep(300); // Redis applies the queued write, and (before the fix) the key's release
+      const retry = await session.createPost({ title: 'once' }, headers);
+      redis.resume(); // the retry must not write; if it does, it paused Redis again
+      expect(retry.status).toBe(201);
+      expect(retry.headers.get('idempotent-replayed')).toBe('true');
+      const page = (await (await session.fetch('/api/posts')).json()) as { posts: Array<{ title: string }> };
+      expect(page.posts.map((post) => post.title)).toEqual(['once']);
+    } finally {
+      redis.resume();
+      await inner.close();
+    }
+  });
+
+  it('a login answered 503 in a stall leaves no session behind when Redis creates it late (issue 18)', async () => {
+    // Redis stalls at the session write itself (the password was checked by then).
+    const inner = await connectRedisStore(redis.url, { prefix: `stall-${randomUUID()}:`, limits: { sessionsPerUser: 1 } });
+    let stalls = 1;
+    const store: Store = {
+      ...inner,
+      createFamily(...args) {
+        if (stalls-- > 0) redis.pause();
+        return inner.createFamily(...args);
+      },
+    };
+    try {
+      const { url } = await startServer({ store });
+      try {
+        await expect503(await new Session(url).login());
+      } finally {
+        redis.resume();
+      }
+      await sleep(500);
+      expect((await loggedIn(url)).cookie).toBeDefined(); // the slot is free: not 429 session_limit_reached
+    } finally {
+      await inner.close();
+    }
+  });
+});
+
+describe('Redis store: cursors', () => {
+  it('answers an out-of-range `after` with 400, not a 500 with a stack trace in the log (issue 18)', async () => {
+    const lines: string[] = [];
+    const server = await startOne(redis.url, { log: (line) => lines.push(line) });
+    const session = await loggedIn(server.url);
+    const max = '18446744073709551615';
+    for (const after of ['99999999999999999999', `${max}-${max}`]) {
+      expect((await session.fetch(`/api/posts?after=${after}`)).status, after).toBe(400);
+    }
+    expect((await session.fetch(`/api/posts?after=${max}-${max.slice(0, -1)}4`)).status).toBe(200);
+    expect(lines.some((line) => line.startsWith('internal error'))).toBe(false);
   });
 });

@@ -136,3 +136,20 @@ describe('reference server: access token checks (attacker tests)', () => {
     expect(((await swapped.json()) as { error: string }).error).toBe('invalid_refresh_token');
   });
 });
+
+describe('reference server: a memory store forgets its denylist on restart (issue 18)', () => {
+  it('refuses an access token issued before the restart, whose logout it may have forgotten', async () => {
+    const before = await startServer(); // the same JWT secret for both, as a fixed JWT_SECRET would be
+    const session = await loggedIn(before.url);
+    const token = session.accessToken ?? '';
+    expect((await session.logout()).status).toBe(204);
+    await before.close();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // iat has whole seconds
+    const after = await startServer();
+    const old = await call(after.url, `Bearer ${token}`);
+    expect([old.status, old.error]).toEqual([401, 'token_revoked']);
+    expect(old.challenge).toContain('error="invalid_token"');
+    const fresh = await loggedIn(after.url);
+    expect((await fresh.fetch('/api/me')).status).toBe(200);
+  });
+});

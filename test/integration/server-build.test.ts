@@ -111,3 +111,18 @@ describe('build and start, twice at the same moment in one checkout', () => {
     expect(existsSync(join(dir, '.tmp/build.lock'))).toBe(false);
   });
 });
+
+describe('build --if-stale', () => {
+  it('rebuilds when dist/ was removed but the build stamp is left', { timeout: 120_000 }, async () => {
+    const dir = checkoutCopy();
+    const ifStale = () => spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', '--if-stale'], { cwd: dir, encoding: 'utf8' });
+    expect(ifStale().stdout).toContain('build: dist/ rebuilt');
+    expect(ifStale().stdout).toContain('build: dist/ is up to date');
+    rmSync(join(dir, 'dist'), { recursive: true, force: true });
+    const again = ifStale();
+    expect(again.stdout, again.stderr).toContain('build: dist/ rebuilt');
+    expect(existsSync(join(dir, 'dist/index.js'))).toBe(true);
+    rmSync(join(dir, 'dist/vue.cjs'));
+    expect(ifStale().stdout).toContain('build: dist/ rebuilt');
+  });
+});

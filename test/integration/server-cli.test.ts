@@ -92,7 +92,7 @@ describe('reference server CLI (playground/main.ts)', () => {
       body: JSON.stringify({ username: 'alice', password: 'wonderland' }),
     });
     expect(res.status).toBe(200);
-    expect(res.setCookies[0]).toMatch(/^__Secure-refresh_token=.*; Secure/);
+    expect(res.setCookies[0]).toMatch(/^__Host-refresh_token=.*; Path=\/; .*Secure/);
     proc.child.kill('SIGTERM');
     expect(await proc.exited).toBe(0);
   });

@@ -181,6 +181,17 @@ describe('reference server: the refresh family is bound to the key', () => {
     after.accessToken = token;
     expect((await after.me()).status).toBe(401);
   });
+
+  it('logout with a planted second refresh cookie still ends the DPoP session: every cookie is bound with the proved key (issue 18)', async () => {
+    const { server, client } = await dpopSession();
+    const logoutUrl = `${server.url}/auth/logout`;
+    const dpop = await makeProof(client.key!, { htm: 'POST', htu: logoutUrl, nonce: client.nonce });
+    const planted = `refresh_token=${'A'.repeat(43)}`;
+    const res = await fetch(logoutUrl, { method: 'POST', headers: { cookie: `${planted}; ${client.cookieHeader()}`, dpop } });
+    expect(res.status).toBe(204);
+    // The jar keeps its cookies (the answer's Set-Cookie lines were not applied): the family is gone.
+    expect((await client.refresh()).status).toBe(401);
+  });
 });
 
 describe('reference server: DPoP modes', () => {

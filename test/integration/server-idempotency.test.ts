@@ -62,8 +62,8 @@ describe('reference server: Idempotency-Key', () => {
   });
 
   it('answers 409 while the first request with the key is still running', async () => {
-    // Hold the first request between "post created" and "response stored" with a gate in the
-    // store, so "in flight" is certain rather than a matter of timing.
+    // Hold the first request between "key claimed" and "post written and key completed" (one store
+    // step) with a gate in the store, so "in flight" is certain rather than a matter of timing.
     const inner = createMemoryStore();
     let entered!: () => void;
     let release!: () => void;
@@ -71,10 +71,10 @@ describe('reference server: Idempotency-Key', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const store: Store = {
       ...inner,
-      async completeIdempotencyKey(...args) {
+      async addPost(...args) {
         entered();
         await gate;
-        return inner.completeIdempotencyKey(...args);
+        return inner.addPost(...args);
       },
     };
     const { url, stats } = await startServer({ store });

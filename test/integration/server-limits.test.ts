@@ -22,7 +22,8 @@ describe('reference server: limits per user', () => {
     expect(second).toEqual({ posts: [expect.objectContaining({ title: 'p100' })], next: null });
     const small = (await (await session.fetch('/api/posts?limit=2')).json()) as { posts: unknown[] };
     expect(small.posts).toHaveLength(2);
-    for (const query of ['?limit=0', '?limit=101', '?limit=x', '?after=abc', '?after=1;2']) {
+    const max = '18446744073709551615'; // 2^64 - 1: larger parts, or the very last id, are not cursors (issue 18)
+    for (const query of ['?limit=0', '?limit=101', '?limit=x', '?after=abc', '?after=1;2', '?after=99999999999999999999', `?after=${max}-${max}`, `?after=${max}`]) {
       const res = await session.fetch(`/api/posts${query}`);
       expect(res.status, query).toBe(400);
     }

@@ -119,8 +119,9 @@ describe('reference server: lost refresh answers', () => {
         return outcome;
       },
       async undoRotation(...args) {
-        await inner.undoRotation(...args);
+        const result = await inner.undoRotation(...args);
         undone();
+        return result;
       },
     };
     const { url, stats } = await startServer({ store, reuseGrace: 0 });
