@@ -15,15 +15,20 @@ import { build } from 'esbuild';
  * condition: dist/index.production.js); raising it takes a commit that says why.
  * - 5,300 → 5,900 B (2026-11-29): 17 defect fixes found by probing the API (+585 B).
  * - 5,900 → 9,000 B (2026-11-30): the features of issues 11 and 12.
- * - 9,000 → 7,800 B (2026-12-06, core v3): one protocol (no claims, no goodbyes), one parser, one
- *   wait, one send, and developer-only text in the development build only: 8,927 → 7,797 B. The
- *   issue's goal was 7,000 B; what stands between (docs/benchmarks.md, "Size"): the tab protocol
- *   with presence locks (~790 B), the proof-of-possession seam for DPoP (~250 B), option checks
- *   that still name the option in production (~90 B). Reaching 7,000 B would mean dropping one.
+ * - 9,000 → 8,450 B (2026-12-06, core v3): one protocol (no claims, no goodbyes), one parser, one
+ *   wait, one send, and developer-only text in the development build only took the core to
+ *   7,797 B; then came issue 16's "no function over 80 lines" (+~290 B: the refresher's steps, the
+ *   session's state and signal, the tab protocol's hearing and asking as functions with explicit
+ *   parameters), `keepFresh` (issue 19, +~150 B) and the per-call fast path. The goal was 7,000 B;
+ *   what stands between: docs/benchmarks.md, "Size".
  */
-export const CEILING_BYTES = 7_800;
-/** The development build (the `default` condition: Node, tests, dev servers) carries the messages. */
-export const DEV_CEILING_BYTES = 9_000;
+export const CEILING_BYTES = 8_450;
+/**
+ * The development build (the `default` condition: Node, tests, dev servers) carries the messages:
+ * 9,000 → 9,450 B (2026-12-06) for the same additions; its own text (the misconfiguration advice,
+ * ~280 B; what each option expects, ~240 B; the long error messages) is what it is for.
+ */
+export const DEV_CEILING_BYTES = 9_450;
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE_ENTRY = `${root}dist/index.production.js`;
 export const CORE_DEV_ENTRY = `${root}dist/index.js`;

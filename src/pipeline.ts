@@ -11,7 +11,7 @@ import type { Refresher } from './refresh.js';
 import { prepare, requestUrl, type Prepared } from './request.js';
 import type { Session } from './session.js';
 import { isExpired, isNewer, type Token } from './token.js';
-import { detachable, until } from './wait.js';
+import { follow, until } from './wait.js';
 
 interface Parts {
   config: Config;
@@ -29,6 +29,9 @@ interface Parts {
 export function createPipeline({ config, clock, session, origins, refresher, emit, startup, closing }: Parts) {
   /** The token to send: waits for start-up, refreshes first when it is stale (proactive). */
   async function tokenFor(signal: AbortSignal): Promise<Token | undefined> {
+    // The common case, without a wait: start-up is over and the token is fresh.
+    const held = session.token();
+    if (!startup() && session.isUsable(held)) return held;
     const starting = startup();
     if (starting) await until(starting, signal);
     if (session.getState().status === 'anonymous') return undefined;
@@ -64,12 +67,12 @@ export function createPipeline({ config, clock, session, origins, refresher, emi
     if (!request) return config.fetch(input, init);
     // The caller's abort also ends our waits (start-up, a refresh), not only the fetch itself; a
     // logout ends them too, until an answer is returned.
-    const ends = [session.signal(), closing, ...(request.signal ? [request.signal] : [])];
-    const { signal, detach } = detachable(AbortSignal.any(ends));
+    const controller = new AbortController();
+    const unfollow = [session.signal(), closing, request.signal].map((source) => follow(controller, source));
     try {
-      return await sendAndReplay(request, signal);
+      return await sendAndReplay(request, controller.signal);
     } finally {
-      detach();
+      for (const undo of unfollow) undo();
     }
   };
 

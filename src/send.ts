@@ -14,7 +14,7 @@ export interface Attempt {
   method: string;
   /** The absolute URL the request goes to. */
   url: string;
-  /** The request's own headers; each send adds `Authorization` and the proof's to a copy. */
+  /** The request's own headers (its alone: each send sets `Authorization` and the proof's headers on them). */
   headers: Headers;
   /** The access token to present; undefined for calls without one (login, refresh). */
   token: Token | undefined;
@@ -37,12 +37,11 @@ export async function sendWithProof(
   send: (headers: Headers) => Promise<Response>,
   canResend = true,
 ): Promise<Sent> {
-  const { method, url, token } = attempt;
+  const { method, url, token, headers } = attempt;
   const target: ProofTarget = { method, url, accessToken: token?.accessToken };
   const once = async (): Promise<Response> => {
-    const headers = new Headers(attempt.headers);
     if (token) headers.set('authorization', `${token.tokenType ?? 'Bearer'} ${token.accessToken}`);
-    for (const [name, value] of Object.entries(proof ? await proof.headers(target) : {})) headers.set(name, value);
+    if (proof) for (const [name, value] of Object.entries(await proof.headers(target))) headers.set(name, value);
     const sentAt = clock.now();
     const response = await send(headers);
     clock.observeDate(response.headers.get('date'), sentAt, clock.now());
