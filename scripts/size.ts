@@ -25,10 +25,10 @@ import { build } from 'esbuild';
 export const CEILING_BYTES = 8_450;
 /**
  * The development build (the `default` condition: Node, tests, dev servers) carries the messages:
- * 9,000 → 9,450 B (2026-12-06) for the same additions; its own text (the misconfiguration advice,
- * ~280 B; what each option expects, ~240 B; the long error messages) is what it is for.
+ * 9,000 → 9,550 B (2026-12-06) for the same additions; its own text (the misconfiguration advice,
+ * ~370 B; what each option expects, ~240 B; the long error messages) is what it is for.
  */
-export const DEV_CEILING_BYTES = 9_450;
+export const DEV_CEILING_BYTES = 9_550;
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE_ENTRY = `${root}dist/index.production.js`;
 export const CORE_DEV_ENTRY = `${root}dist/index.js`;

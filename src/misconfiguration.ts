@@ -8,14 +8,14 @@ import type { RefreshOutcome } from './refresh-call.js';
 function likelyCause(outcome: RefreshOutcome, refreshUrl: URL | undefined, loggedIn: boolean): string | undefined {
   const page = globalThis.location?.origin;
   if (outcome.kind === 'rejected' && outcome.status === 403) {
-    return `refresh refused (403 ${outcome.code ?? ''}): does the server allow the Origin ${page}?`;
+    return `refresh refused with 403 ${outcome.code ?? ''}: does the server allow this page's Origin, ${page}? (A dev proxy passes the browser's Origin on.)`;
   }
   if (outcome.kind === 'rejected' && loggedIn) {
-    return 'the first refresh after a login was refused: the refresh cookie was not stored or not sent.';
+    return "the first refresh after a login was refused: the refresh cookie was not stored or not sent (a cross-site login needs credentials: 'include', the cookie SameSite=None; Secure).";
   }
   const crossOrigin = refreshUrl !== undefined && refreshUrl.origin !== page;
   if (outcome.kind === 'failed' && outcome.error.status === undefined && crossOrigin && outcome.error.cause instanceof TypeError) {
-    return `no readable answer from ${refreshUrl.origin}: CORS must allow ${page} with credentials.`;
+    return `no readable answer from ${refreshUrl.origin}: if it is up, CORS blocks it (it must allow ${page} with credentials).`;
   }
 }
 
