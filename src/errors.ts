@@ -35,6 +35,10 @@ export type SessionEndReason = 'logout' | 'rejected' | 'remote' | 'disposed';
 /** The session ended (logout here or in another tab, a rejected refresh token) while the request was pending. */
 export class SessionEndedError extends Error {
   override name = 'SessionEndedError' as const;
+  /**
+   * Why: `'logout'` (here), `'remote'` (a logout or a refused refresh token in another tab),
+   * `'rejected'` (the refresh token was refused here), `'disposed'` (`dispose()` was called).
+   */
   readonly reason: SessionEndReason;
   constructor(reason: SessionEndReason) {
     super(__DEV__ ? `Session ended (${reason}); the request was aborted` : reason);

@@ -51,7 +51,12 @@ export interface AuthFetchOptions {
    * @example { methods: ['POST'] }
    */
   idempotency?: IdempotencyOptions | false;
-  /** Credentials mode of the refresh and logout calls. @default 'include' @example 'same-origin' */
+  /**
+   * Credentials mode of the calls auth-fetch makes itself: `login()`, the refresh and `logout()`
+   * (a cross-origin login without them stores no refresh cookie). Your own requests keep their own.
+   * @default 'include'
+   * @example 'same-origin'
+   */
   credentials?: RequestCredentials;
   /** The fetch underneath. @default globalThis.fetch, looked up at each call @example (input, init) => myInstrumentedFetch(input, init) */
   fetch?: typeof fetch;

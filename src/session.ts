@@ -14,8 +14,11 @@ import { isNewer, isStale, readClaims, staleFrom, type Claims, type Token } from
 
 export type SessionState =
   | { status: 'unknown' }
-  /** `refused`: the server's answer when a refresh token was refused (why there is no session). */
-  | { status: 'anonymous'; refused?: Refusal }
+  | {
+      status: 'anonymous';
+      /** Set when the server refused the refresh token: its HTTP `status` and error `code` (why there is no session). */
+      refused?: Refusal;
+    }
   | {
       status: 'authenticated';
       accessToken: string;
