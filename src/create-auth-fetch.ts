@@ -51,7 +51,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const app = origins.refreshUrl?.href ?? 'refresh function';
   const scope = [app, ...origins.trusted].join(' ');
   const tabs = openTabs(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope, session, emit, closing.signal);
-  config.dpop?.bind?.(tabs?.lockName ?? `auth-fetch:${scope}`);
+  // One key per app, whatever the channel: every instance with this refresh URL and these origins.
+  config.dpop?.bind?.(`auth-fetch:${scope}`);
   const report = __DEV__ ? createMisconfigurationReport(origins.refreshUrl) : undefined;
   const call = async () => {
     const outcome = await callRefresh(config, origins.refreshUrl, clock, closing.signal);
