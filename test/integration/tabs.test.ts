@@ -30,6 +30,19 @@ function tab(extra: Partial<AuthFetchOptions> = {}): AuthFetch {
 }
 const tokenOf = (t: AuthFetch) => (t.getState() as { accessToken?: string }).accessToken;
 
+/** 5 tabs whose 1 s tokens expired for real, then 200 concurrent requests each (the refresh takes 50 ms). */
+async function expiredBurst() {
+  api.ttl = 1;
+  const five = Array.from({ length: 5 }, () => tab({ leewayMs: 0 }));
+  await Promise.all(five.map((t) => t.ready));
+  api.ttl = 300;
+  api.refreshCalls = 0;
+  api.refreshDelayMs = 50;
+  await sleep(1100);
+  const responses = await Promise.all(five.flatMap((t) => Array.from({ length: 200 }, () => t(`${api.url}/api/me`))));
+  return { five, responses };
+}
+
 describe('tabs with Web Locks', () => {
   const setupLocks = () => {
     name = `auth-fetch-test-${++channel}`;
@@ -48,14 +61,7 @@ describe('tabs with Web Locks', () => {
 
   it('5 tabs × 200 concurrent requests with an expired token: exactly one refresh', async () => {
     setupLocks();
-    api.ttl = 1;
-    const five = Array.from({ length: 5 }, () => tab({ leewayMs: 0 }));
-    await Promise.all(five.map((t) => t.ready));
-    api.ttl = 300;
-    api.refreshCalls = 0;
-    api.refreshDelayMs = 50;
-    await sleep(1100);
-    const responses = await Promise.all(five.flatMap((t) => Array.from({ length: 200 }, () => t(`${api.url}/api/me`))));
+    const { five, responses } = await expiredBurst();
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1000);
     expect(api.refreshCalls).toBe(1);
     expect(new Set(five.map(tokenOf)).size).toBe(1);
@@ -98,14 +104,7 @@ describe('tabs without Web Locks: each refreshes on its own (the server’s grac
 
   it('5 tabs × 200 concurrent requests with an expired token: at most one refresh per tab, every request answered', async () => {
     name = `auth-fetch-test-${++channel}`;
-    api.ttl = 1;
-    const five = Array.from({ length: 5 }, () => tab({ leewayMs: 0 }));
-    await Promise.all(five.map((t) => t.ready));
-    api.ttl = 300;
-    api.refreshCalls = 0;
-    api.refreshDelayMs = 50;
-    await sleep(1100);
-    const responses = await Promise.all(five.flatMap((t) => Array.from({ length: 200 }, () => t(`${api.url}/api/me`))));
+    const { responses } = await expiredBurst();
     expect(responses.filter((r) => r.status === 200)).toHaveLength(1000);
     expect(api.refreshCalls).toBeGreaterThanOrEqual(1);
     expect(api.refreshCalls).toBeLessThanOrEqual(5);
