@@ -29,9 +29,6 @@ interface Parts {
 export function createPipeline({ config, clock, session, origins, refresher, emit, startup, closing }: Parts) {
   /** The token to send: waits for start-up, refreshes first when it is stale (proactive). */
   async function tokenFor(signal: AbortSignal): Promise<Token | undefined> {
-    // The common case, without a wait: start-up is over and the token is fresh.
-    const held = session.token();
-    if (!startup() && session.isUsable(held)) return held;
     const starting = startup();
     if (starting) await until(starting, signal);
     if (session.getState().status === 'anonymous') return undefined;
@@ -78,7 +75,9 @@ export function createPipeline({ config, clock, session, origins, refresher, emi
 
   /** Sends `request` with the token, and replays it once after our own token's 401. */
   async function sendAndReplay(request: Prepared, signal: AbortSignal): Promise<Response> {
-    const sent = await tokenFor(signal);
+    // The common case needs no wait: start-up is over and the token is fresh.
+    const held = session.token();
+    const sent = !startup() && session.isUsable(held) ? held : await tokenFor(signal);
     const era = session.era();
     const { response, challenged } = await request.send(sent, signal);
     // Not ours to answer: a 401 from an older era (the session ended, or a login began, since it
