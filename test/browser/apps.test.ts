@@ -5,7 +5,9 @@
  * (Their type checks, vue-tsc and svelte-check, run in scripts/test.sh after the library build.)
  */
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import { decodeJwt } from 'jose';
 import { build } from 'vite';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { APP_NAMES, appDir } from '../../playground/apps/builds';
@@ -27,6 +29,19 @@ async function expired(page: Page): Promise<void> {
     undefined,
     { timeout: 15_000, polling: 100 },
   );
+}
+
+/** The `Authorization` header of the page's next call to `/api/me`. */
+async function nextAuthorization(page: Page): Promise<string | undefined> {
+  const request = await page.waitForRequest((r) => new URL(r.url()).pathname === '/api/me');
+  return (await request.allHeaders()).authorization;
+}
+
+/** Clicks "Steal the token" and returns what the app shows about the server's two replays. */
+async function steal(page: Page): Promise<string> {
+  await byTestId(page, 'steal').click();
+  await byTestId(page, 'stolen').waitFor({ timeout: 15_000 });
+  return (await byTestId(page, 'stolen').textContent()) ?? '';
 }
 
 /** The page the app shows an anonymous visitor: Vue's router guard sends it to /vue/login; Svelte has one page. */
@@ -109,6 +124,57 @@ describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
     await byTestId(tab.page, 'logout').click();
     await statusIs(tab.page, 'anonymous');
     await expect(byTestId(tab.page, 'result').textContent()).resolves.toBe('Nothing yet.');
+    expectClean([tab]);
+  });
+
+  it('with ?dpop=1 (DPOP=required): a DPoP token bound to the key shown, in both tabs; a stolen copy is refused as Bearer and without the key', async () => {
+    const s = await server({ dpop: 'required' });
+    const ctx = await context();
+    const first = await openApp(ctx, `${s.url}/${name}/?dpop=1`);
+    await statusIs(first.page, 'anonymous');
+    await expect(byTestId(first.page, 'token-type').textContent()).resolves.toBe('—');
+    // Vue's guard sent it to the login page: that URL keeps `?dpop=1`, for a reload there to sign too.
+    expect(new URL(first.page.url()).searchParams.get('dpop')).toBe('1');
+    await logIn(first.page, 'alice', 'wonderland'); // refused without a proof: the instance signs
+    await statusIs(first.page, 'authenticated');
+    // Vue: the login page kept `?dpop=1`, and went back to the page asked for with it.
+    await first.page.waitForURL(`${s.url}/${name}/?dpop=1`);
+    await expect(byTestId(first.page, 'token-type').textContent()).resolves.toBe('DPoP');
+    const thumbprint = byTestId(first.page, 'thumbprint');
+    await first.page.waitForFunction(() => /^[\w-]{43}$/.test(document.querySelector('[data-testid="thumbprint"]')?.textContent ?? ''));
+
+    const sent = nextAuthorization(first.page);
+    expect(await answer(first.page, 'me')).toMatch(/^200 [\s\S]*"alice"/);
+    const [scheme, token] = (await sent)!.split(' ');
+    expect(scheme).toBe('DPoP');
+    // The thumbprint shown is that of the key the server bound the token to.
+    expect(decodeJwt(token!)).toMatchObject({ cnf: { jkt: await thumbprint.textContent() }, token_type: 'DPoP' });
+
+    // The server replays the token as a thief would: worth nothing without this browser's key.
+    const stolen = await steal(first.page);
+    expect(stolen).toContain('as Bearer: 401 invalid_token');
+    expect(stolen).toContain('as DPoP, without the key: 401 invalid_dpop_proof');
+    expect(served(s.stats, 'GET /api/me')).toBeGreaterThanOrEqual(3);
+
+    // "Open another tab" opens it with DPoP too: the same key, so the shared token works there.
+    const second = await openSecondTab(ctx, first.page);
+    await statusIs(second.page, 'authenticated');
+    await expect(byTestId(second.page, 'token-type').textContent()).resolves.toBe('DPoP');
+    expect(await answer(second.page, 'me')).toMatch(/^200 [\s\S]*"alice"/);
+    await expect(byTestId(second.page, 'thumbprint').textContent()).resolves.toBe(await thumbprint.textContent());
+    // For a person to look at (git-ignored): the token type, the key and the two refusals.
+    await first.page.screenshot({ path: fileURLToPath(new URL(`artifacts/${name}-dpop.png`, import.meta.url)), fullPage: true });
+    expectClean([first, second]);
+  });
+
+  it('without ?dpop=1: a Bearer token, no key, and a stolen copy works from the server', async () => {
+    const s = await server();
+    const tab = await openApp(await context(), `${s.url}/${name}/`);
+    await logIn(tab.page, 'alice', 'wonderland');
+    await statusIs(tab.page, 'authenticated');
+    await expect(byTestId(tab.page, 'token-type').textContent()).resolves.toBe('Bearer');
+    await expect(byTestId(tab.page, 'thumbprint').count()).resolves.toBe(0);
+    expect(await steal(tab.page)).toContain('as Bearer: 200');
     expectClean([tab]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Driving the example apps (playground/apps/) in Chromium through their own forms and buttons, by
  * the `data-testid`s every app shares: status, user, login, me, post, title, result, error,
- * expire, logout, new-tab.
+ * expire, logout, new-tab, and for DPoP token-type, thumbprint, steal, stolen.
  */
 import type { BrowserContext, Page } from 'playwright-core';
 import { watchErrors, type Tab } from '../../harness/browser';

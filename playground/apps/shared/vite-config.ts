@@ -1,8 +1,8 @@
 import type { Plugin, PluginOption, UserConfig } from 'vite';
 
 /**
- * Where `npx vite playground/apps/<name>` (the dev server, with hot updates) sends `/auth` and
- * `/api`: a running `npm run playground`. Cookies stay those of the dev server's origin; the
+ * Where `npx vite playground/apps/<name>` (the dev server, with hot updates) sends `/auth`, `/api`
+ * and `/demo` ("Steal the token"): a running `npm run playground`. Cookies stay those of the dev server's origin; the
  * playground must allow that origin (`ALLOWED_ORIGINS`, see README).
  */
 const PLAYGROUND = process.env.PLAYGROUND_URL ?? 'http://127.0.0.1:5180';
@@ -24,6 +24,6 @@ export function appConfig(name: string, root: string, plugin: PluginOption): Use
     base: `/${name}/`,
     plugins: [plugin, quietBuilds()],
     build: { outDir: 'dist', emptyOutDir: true },
-    server: { proxy: { '/auth': PLAYGROUND, '/api': PLAYGROUND } },
+    server: { proxy: { '/auth': PLAYGROUND, '/api': PLAYGROUND, '/demo': PLAYGROUND } },
   };
 }

@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router';
-import { authFetch } from '../../shared/auth';
+import { authFetch, dpop } from '../../shared/auth';
 import AccountView from './views/AccountView.vue';
 import LoginView from './views/LoginView.vue';
 
@@ -19,8 +19,11 @@ export const router = createRouter({
   ],
 });
 
-/** The login page, remembering where to come back to. */
-export const loginFor = (to: RouteLocationNormalized) => ({ name: 'login', query: { next: to.fullPath } });
+/**
+ * The login page, remembering where to come back to. It keeps `?dpop=1` as well: the instance reads
+ * it when the page loads, so a reload of the login page must find it there.
+ */
+export const loginFor = (to: RouteLocationNormalized) => ({ name: 'login', query: dpop ? { next: to.fullPath, dpop: '1' } : { next: to.fullPath } });
 
 /** Where the login page goes once signed in: its `next`, if it is a path of this app. */
 export function afterLogin(to: RouteLocationNormalized): string {
