@@ -53,7 +53,7 @@ export function useTabs() {
     channel: channelName(),
     ...extra,
   });
-  /** The scope string the tabs of `extra`'s config sign their messages with (see src/channel.ts). */
+  /** The scope string the tabs of `extra`'s config sign their messages with (see src/tabs.ts). */
   const scopeOf = (extra: Partial<AuthFetchOptions> = {}): string => {
     const { refresh, trustedOrigins = [] } = options(extra);
     return [new URL(String(refresh)).href, ...trustedOrigins].join(' ');

@@ -180,7 +180,7 @@ describe('Svelte recipes (no adapter, real Svelte 5)', () => {
 });
 
 describe('React recipe (useSyncExternalStore, real React 19)', () => {
-  // Web Locks are not in happy-dom (the instance uses the claim protocol here): test/browser/dispose.test.ts
+  // Web Locks are not in happy-dom (the instance refreshes on its own here): test/browser/dispose.test.ts
   // mounts this recipe under StrictMode in Chromium and checks the locks there.
   it('under StrictMode: one instance, one channel, one subscription while mounted, none after unmount', async () => {
     const channels = countingBroadcastChannel();
