@@ -1,7 +1,8 @@
 /**
  * Waiting, written once: "until this settles, or one of these signals aborts". A budget is an
  * `AbortSignal.timeout`, `dispose()` is the instance's closing signal, a caller's abort is its own
- * signal; `AbortSignal.any` joins them.
+ * signal; `AbortSignal.any` joins them. And `follow`: a request's own signal that follows those
+ * sources only while it waits (the one place that is not a wait, and the hot path of every request).
  */
 
 type MaybeSignal = AbortSignal | null | undefined;
