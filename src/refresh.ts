@@ -143,17 +143,22 @@ interface Attempt {
   reason: RefreshReason;
 }
 
+/** What a refresh knows of its peers before its turn: how many there are, and (at start-up) their answers. */
+interface Peers {
+  counted: Promise<number | undefined> | undefined;
+  /** At start-up the peers are asked at once, not in our turn: an authenticated tab's answer ends the wait before the lock is even taken. */
+  asked: Promise<void> | undefined;
+}
+
 /** This tab's turn at the lock: a peer may have refreshed just before; else call the endpoint. */
-async function inTurn(c: Coordination, { era, replaces, reason }: Attempt, turn: Turn, counted?: Promise<number | undefined>): Promise<RefreshOutcome> {
+async function inTurn(c: Coordination, { era, replaces, reason }: Attempt, turn: Turn, { counted, asked }: Peers): Promise<RefreshOutcome> {
   const { session, tabs, lock, cooldown, peers, peerTimeoutMs } = c;
   const heardBefore = peers.failuresHeard();
   // With turns (Web Locks), a peer that refreshed just before we got the lock may still have its
   // announcement in flight; its answer comes after it. Behind a holder, that announcement is all
   // but certain: be patient. Without turns, peers are asked only at start-up.
-  if (tabs && (lock.shared || reason === 'startup')) {
-    const patience = turn.queued ? QUEUED_PATIENCE * peerTimeoutMs : peerTimeoutMs;
-    await tabs.ask(replaces, patience, turn.queued ? undefined : counted);
-  }
+  if (tabs && turn.queued) await tabs.ask(replaces, QUEUED_PATIENCE * peerTimeoutMs);
+  else if (tabs && (lock.shared || reason === 'startup')) await (asked ?? tabs.ask(replaces, peerTimeoutMs, counted));
   if (session.era() !== era) return superseded(c);
   const current = session.token();
   if (replaces(current)) return fromTab(current);
@@ -171,12 +176,13 @@ async function coordinate(c: Coordination, attempt: Attempt): Promise<RefreshOut
   const { lock, tabs, closing, budgetMs } = c;
   const budget = AbortSignal.timeout(budgetMs);
   const leave = new AbortController(); // leaves the lock queue once settled
-  // Counting the peers overlaps with waiting for the lock.
+  // Counting the peers (and at start-up asking them) overlaps with waiting for the lock.
   const counted = lock.shared ? tabs?.countPeers() : undefined;
+  const asked = attempt.reason === 'startup' ? tabs?.ask(attempt.replaces, c.peerTimeoutMs, counted) : undefined;
   const peer = c.peers.wait(attempt.replaces, attempt.reason);
   const ourTurn = (turn: Turn) => {
     peer.stop(); // from here on this tab decides
-    return inTurn(c, attempt, turn, counted);
+    return inTurn(c, attempt, turn, { counted, asked });
   };
   const turn = lock.run(ourTurn, AbortSignal.any([leave.signal, budget, closing]));
   turn.catch(() => {}); // an abort after the race is ours; other failures are seen by the race

@@ -63,15 +63,19 @@ const randomId = () => Math.random().toString(36).slice(2) + Date.now().toString
 
 export type Tabs = ReturnType<typeof openTabs>;
 
-/** How many other instances hold a presence lock named `prefix…`; undefined where that cannot be known (no Web Locks), or once disposed. Never rejects. */
-async function countPresence(locks: LockManager | undefined, prefix: string, own: string, closing: AbortSignal): Promise<number | undefined> {
+/**
+ * The presence locks of this page's disposed instances: an instance disposed an instant ago (a
+ * StrictMode remount, a hot update) may still be listed while its lock is being released.
+ */
+const disposed = new Set<string>();
+
+/** How many other instances hold a presence lock named `prefix…`; undefined where that cannot be known (no Web Locks). Never rejects. */
+async function countPresence(locks: LockManager | undefined, prefix: string, own: string): Promise<number | undefined> {
   if (!locks?.query) return undefined;
   try {
-    // An instance disposed an instant ago (a StrictMode remount, a hot update) releases its
-    // presence lock after this task: look once it has.
-    await sleep(0, closing);
     const { held = [] } = await locks.query();
-    return new Set(held.map((lock) => lock.name).filter((n) => n?.startsWith(prefix) && n !== own)).size;
+    const live = held.map((lock) => lock.name).filter((n) => n?.startsWith(prefix) && n !== own && !disposed.has(n));
+    return new Set(live).size;
   } catch {
     return undefined;
   }
@@ -159,7 +163,7 @@ export function openTabs(name: string | false, scope: string, session: Session, 
   const locks = webLocks();
   // Held until dispose(); a page that cannot take locks (sandboxed, opaque origin) just has no presence.
   locks?.request(presence, { signal: closing }, () => aborted(closing)).catch(() => {});
-  const countPeers = () => countPresence(locks, `${lockName}:tab:`, presence, closing);
+  const countPeers = () => countPresence(locks, `${lockName}:tab:`, presence);
 
   channel.onmessage = (event: MessageEvent) => {
     const message = parse(event.data, scope);
@@ -167,7 +171,10 @@ export function openTabs(name: string | false, scope: string, session: Session, 
   };
   // A tab that goes away needs no goodbye: the browser releases its presence lock, and nobody
   // waits on a peer by name.
-  closing.addEventListener('abort', () => channel.close());
+  closing.addEventListener('abort', () => {
+    disposed.add(presence);
+    channel.close();
+  });
 
   return {
     /** The name the refresh lock of these tabs goes by. */

@@ -32,6 +32,30 @@ describe('start-up with Web Locks', () => {
     await expectQuickStart(tabs.tab(SLOW_PEERS), 1, tokenOf(a));
   });
 
+  it('beside a live authenticated peer, slow Web Locks (a fresh page’s first calls) do not hold it: the peers are asked at once', async () => {
+    const locks = tabs.withLocks();
+    const a = tabs.tab(SLOW_PEERS);
+    await a.ready;
+    // From now on every lock call takes LOCKS_MS, as the first ones of a fresh page do in a loaded browser.
+    const LOCKS_MS = 1_500;
+    const slow = {
+      async query() {
+        await sleep(LOCKS_MS);
+        return locks.query();
+      },
+      async request(...args: Parameters<typeof locks.request>) {
+        await sleep(LOCKS_MS);
+        return locks.request(...args);
+      },
+    };
+    Object.defineProperty(globalThis.navigator, 'locks', { value: slow, configurable: true });
+    const { ms, value } = await timed(tabs.tab(SLOW_PEERS).ready);
+    expect(value).toMatchObject({ status: 'authenticated', accessToken: tokenOf(a) });
+    expect(ms).toBeLessThan(LOCKS_MS / 2);
+    await sleep(LOCKS_MS + 100); // its turn at the lock comes after all: still no refresh call
+    expect(tabs.api().refreshCalls).toBe(1);
+  });
+
   it('a disposed peer no longer counts: the next tab refreshes without waiting for it', async () => {
     tabs.withLocks();
     const a = tabs.tab(SLOW_PEERS);
