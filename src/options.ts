@@ -196,9 +196,8 @@ const EXPECTED: Rules<AuthFetchOptions & { [K in keyof IdempotencyOptions as `id
 
 /** A TypeError naming the option; in development builds, also what was expected and what was received. */
 function invalid(name: string, value: unknown): TypeError {
-  if (!__DEV__) return new TypeError(`invalid option \`${name}\``);
-  const expected = (EXPECTED as Record<string, string>)[name];
-  return new TypeError(`\`${name}\` must be ${expected}, got ${show(value)}`);
+  // A ternary, not an early return: a production bundler then drops EXPECTED and `show` too.
+  return new TypeError(__DEV__ ? `\`${name}\` must be ${(EXPECTED as Record<string, string>)[name]}, got ${show(value)}` : `invalid option \`${name}\``);
 }
 
 /** Throws a TypeError naming the first option that is unknown or breaks its rule (`undefined` means "use the default"). */

@@ -63,6 +63,9 @@ async function ask(config: Config, url: URL | undefined, clock: Clock, signal: A
   return { answer, status };
 }
 
+/** What an error message names as the refresh: the URL, or the app's function. */
+const refreshTarget = (config: Config, url: URL | undefined) => (typeof config.refresh === 'function' ? 'the refresh function' : String(url ?? config.refresh));
+
 async function attempt(config: Config, url: URL | undefined, clock: Clock, signal: AbortSignal): Promise<Attempt> {
   const sentAt = clock.now();
   let asked;
@@ -71,8 +74,7 @@ async function attempt(config: Config, url: URL | undefined, clock: Clock, signa
   } catch (cause) {
     if (cause instanceof RefreshError) return { kind: 'failed', error: cause };
     if (signal.aborted) {
-      const target = typeof config.refresh === 'function' ? 'the refresh function' : String(url ?? config.refresh);
-      const message = __DEV__ ? `Refresh failed: no answer from ${target} within ${config.refreshTimeoutMs} ms` : 'refresh timeout';
+      const message = __DEV__ ? `Refresh failed: no answer from ${refreshTarget(config, url)} within ${config.refreshTimeoutMs} ms` : 'refresh timeout';
       return { kind: 'failed', error: new RefreshError(message, { cause: signal.reason }) };
     }
     const error = new RefreshError(__DEV__ ? `Refresh failed: ${cause instanceof Error ? cause.message : String(cause)}` : 'refresh', { cause });

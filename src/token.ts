@@ -50,6 +50,9 @@ export function readClaims(jwt: string): Claims {
   }
 }
 
+/** A bad token as an error message shows it: never the token itself (error reports end up in logs), only its length. */
+const showSecret = (value: unknown) => (typeof value === 'string' ? `a string of ${value.length} characters` : show(value));
+
 // `Number.isFinite` is false for anything that is not a number (it does not coerce, unlike `isFinite`).
 const seconds = (value: unknown): number | undefined => (Number.isFinite(value) ? (value as number) : undefined);
 
@@ -64,11 +67,7 @@ const seconds = (value: unknown): number | undefined => (Number.isFinite(value) 
  */
 export function parseTokenAnswer(answer: unknown, clock: Clock, sentAt: number): Token {
   const { accessToken, expiresIn, tokenType } = (typeof answer === 'object' && answer !== null ? answer : {}) as Record<string, unknown>;
-  if (!isBearerToken(accessToken)) {
-    if (!__DEV__) throw new TypeError('accessToken');
-    const got = typeof accessToken === 'string' ? `a string of ${accessToken.length} characters` : show(accessToken);
-    throw new TypeError(`\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${got}`);
-  }
+  if (!isBearerToken(accessToken)) throw new TypeError(__DEV__ ? `\`accessToken\` must be a bearer token (RFC 6750 b64token), got ${showSecret(accessToken)}` : 'accessToken');
   // 0 or less would be stale at once.
   if (expiresIn !== undefined && !((expiresIn as number) > 0 && Number.isFinite(expiresIn))) {
     throw new TypeError(__DEV__ ? `\`expiresIn\` must be a finite number of seconds > 0, got ${show(expiresIn)}` : 'expiresIn');
