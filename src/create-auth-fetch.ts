@@ -12,7 +12,7 @@ import { createPipeline } from './pipeline.js';
 import { callRefresh } from './refresh-call.js';
 import { createRefresher } from './refresh.js';
 import { createSession, type Session } from './session.js';
-import { createStartup } from './startup.js';
+import { createStartup, signedInMark } from './startup.js';
 import { openTabs, type Tabs } from './tabs.js';
 import { parseTokenAnswer, type Token } from './token.js';
 import type { AuthFetch } from './types.js';
@@ -63,7 +63,8 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const lock = refreshLock(tabs?.lockName);
   const refresher = createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs, refreshTimeoutMs, closing: closing.signal });
   tabs?.listen(refresher);
-  const startup = createStartup(session, refresher, config.sessionHint);
+  const mark = config.sessionHint ? signedInMark(`auth-fetch:signed-in ${scope}`, events) : undefined;
+  const startup = createStartup(session, refresher, config.sessionHint, mark);
   const send = createPipeline({ config, clock, session, origins, refresher, emit, startup: startup.pending, closing: closing.signal });
   // Back to the tab (visible again, online again) with a missing or stale token: refresh now, not at the next click.
   onReturn((trigger) => {

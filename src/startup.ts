@@ -1,8 +1,10 @@
 /**
  * Start-up: find the session this browser already has. The refresh coordinator does the work (in
  * its turn it asks the live tabs first, and refreshes only when none holds a fresh token); with a
- * session hint cookie that says there is no session, start-up settles `anonymous` without a request.
+ * session hint cookie that says there is no session, start-up settles `anonymous` without a request
+ * (unless this tab held a session before: see `signedInMark`).
  */
+import type { AuthEvent, Emitter } from './events.js';
 import type { Refresher } from './refresh.js';
 import type { Session, SessionState } from './session.js';
 
@@ -18,15 +20,57 @@ function hintSaysNoSession(name: string | undefined): boolean {
   return !cookies.split(/;\s*/).some((cookie) => cookie.startsWith(`${name}=`) && cookie.length > name.length + 1);
 }
 
-export function createStartup(session: Session, refresher: Refresher, sessionHint: string | undefined) {
+/**
+ * Whether this tab held a session since it was opened, kept in sessionStorage (it survives a reload).
+ * A service on another port of the host can delete the hint cookie (cookies ignore ports) but not
+ * this origin's storage: a tab that was signed in then tries one refresh before settling anonymous.
+ * Storage a page may not use (sandboxed, disabled) just keeps no mark.
+ */
+export function signedInMark(key: string, events: Emitter<AuthEvent>): SignedInMark {
+  const set = (held: boolean) => {
+    try {
+      if (held) globalThis.sessionStorage?.setItem(key, '1');
+      else globalThis.sessionStorage?.removeItem(key);
+    } catch {
+      // no storage: no mark
+    }
+  };
+  events.add((event) => {
+    if (event.type === 'session:start') set(true);
+    if (event.type === 'session:end') set(false);
+  });
+  return {
+    held(): boolean {
+      try {
+        return globalThis.sessionStorage?.getItem(key) === '1';
+      } catch {
+        return false;
+      }
+    },
+    forget: () => set(false),
+  };
+}
+
+interface SignedInMark {
+  /** Whether this tab held a session (and did not see it end) since it was opened. */
+  held(): boolean;
+  /** Start-up's refresh was refused: there is no session to come back to. */
+  forget(): void;
+}
+
+export function createStartup(session: Session, refresher: Refresher, sessionHint: string | undefined, mark: SignedInMark | undefined) {
   let ready: Promise<SessionState> | undefined;
   let settled = false;
 
   async function run(): Promise<SessionState> {
-    if (!hintSaysNoSession(sessionHint) && !session.isUsable(session.token())) {
+    const noSession = hintSaysNoSession(sessionHint) && !mark?.held();
+    if (!noSession && !session.isUsable(session.token())) {
       const outcome = await refresher.refresh('startup');
       // Refused: the session ended (and is anonymous). Failed: still unknown, the next request tries again.
-      if (outcome.kind === 'rejected') session.noneFound();
+      if (outcome.kind === 'rejected') {
+        mark?.forget();
+        session.noneFound();
+      }
     } else {
       session.noneFound();
     }
