@@ -20,35 +20,27 @@ function hintSaysNoSession(name: string | undefined): boolean {
   return !cookies.split(/;\s*/).some((cookie) => cookie.startsWith(`${name}=`) && cookie.length > name.length + 1);
 }
 
+/** Runs `use` on this tab's sessionStorage; undefined where there is none or it may not be used (Node, a sandboxed or storage-less page). */
+function withStorage<T>(use: (storage: Storage) => T): T | undefined {
+  try {
+    return use(sessionStorage);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Whether this tab held a session since it was opened, kept in sessionStorage (it survives a reload).
  * A service on another port of the host can delete the hint cookie (cookies ignore ports) but not
  * this origin's storage: a tab that was signed in then tries one refresh before settling anonymous.
- * Storage a page may not use (sandboxed, disabled) just keeps no mark.
  */
 export function signedInMark(key: string, events: Emitter<AuthEvent>): SignedInMark {
-  const set = (held: boolean) => {
-    try {
-      if (held) globalThis.sessionStorage?.setItem(key, '1');
-      else globalThis.sessionStorage?.removeItem(key);
-    } catch {
-      // no storage: no mark
-    }
-  };
+  const forget = () => withStorage((storage) => storage.removeItem(key));
   events.add((event) => {
-    if (event.type === 'session:start') set(true);
-    if (event.type === 'session:end') set(false);
+    if (event.type === 'session:start') withStorage((storage) => storage.setItem(key, '1'));
+    if (event.type === 'session:end') forget();
   });
-  return {
-    held(): boolean {
-      try {
-        return globalThis.sessionStorage?.getItem(key) === '1';
-      } catch {
-        return false;
-      }
-    },
-    forget: () => set(false),
-  };
+  return { held: () => withStorage((storage) => storage.getItem(key)) === '1', forget };
 }
 
 interface SignedInMark {
