@@ -105,6 +105,27 @@ describe.each(APP_NAMES)('the %s app in Chromium', (name) => {
     expect(messages.filter((m) => m.startsWith('error') || m.startsWith('pageerror'))).toEqual([]);
   });
 
+  it('signed in, its hint cookie deleted (as a service on another port of the host can): a reload still signs in, with one refresh; after a logout, none', async () => {
+    const s = await server();
+    const tab = await openApp(await context(), `${s.url}/${name}/`);
+    await logIn(tab.page, 'alice', 'wonderland');
+    await statusIs(tab.page, 'authenticated');
+    const deleteHint = () => tab.page.evaluate(() => (document.cookie = 'auth_hint=; Max-Age=0; Path=/'));
+    await deleteHint();
+    const before = served(s.stats, REFRESH);
+    await tab.page.reload();
+    await statusIs(tab.page, 'authenticated');
+    expect(served(s.stats, REFRESH)).toBe(before + 1);
+
+    await byTestId(tab.page, 'logout').click();
+    await statusIs(tab.page, 'anonymous');
+    await deleteHint(); // the server cleared it already; nothing changes
+    const afterLogout = served(s.stats, REFRESH);
+    await tab.page.reload();
+    await statusIs(tab.page, 'anonymous');
+    expect(served(s.stats, REFRESH)).toBe(afterLogout);
+  });
+
   it('Expire costs one refresh; a long answer wraps inside the viewport; logout clears the last answer', async () => {
     const s = await server();
     const tab = await openApp(await context({ width: 420, height: 800 }), `${s.url}/${name}/`);
