@@ -1,6 +1,6 @@
 /**
- * Start-up: find the session this browser already has. The refresh coordinator does the work (in
- * its turn it asks the live tabs first, and refreshes only when none holds a fresh token); with a
+ * Start-up: find the session this browser already has. The refresh coordinator does the work (it
+ * asks the live tabs first, and refreshes only when none holds a fresh token); with a
  * session hint cookie that says there is no session, start-up settles `anonymous` without a request
  * (unless this tab held a session before: see `signedInMark`).
  */
