@@ -21,14 +21,18 @@ import { build } from 'esbuild';
  *   session's state and signal, the tab protocol's hearing and asking as functions with explicit
  *   parameters), `keepFresh` (issue 19, +~150 B) and the per-call fast path. The goal was 7,000 B;
  *   what stands between: docs/benchmarks.md, "Size".
+ * - 8,450 → 8,600 B (2026-12-07): start-up asks the peers while it takes the lock (+~30 B: beside an
+ *   authenticated tab `ready` no longer waits for a fresh page's first Web Locks calls), and the
+ *   signed-in mark that stands in for a deleted hint cookie (issue 18, +~140 B).
  */
-export const CEILING_BYTES = 8_450;
+export const CEILING_BYTES = 8_600;
 /**
  * The development build (the `default` condition: Node, tests, dev servers) carries the messages:
- * 9,000 → 9,550 B (2026-12-06) for the same additions; its own text (the misconfiguration advice,
- * ~370 B; what each option expects, ~240 B; the long error messages) is what it is for.
+ * 9,000 → 9,550 B (2026-12-06) for the same additions, → 9,700 B (2026-12-07) for the two above;
+ * its own text (the misconfiguration advice, ~370 B; what each option expects, ~240 B; the long
+ * error messages) is what it is for.
  */
-export const DEV_CEILING_BYTES = 9_550;
+export const DEV_CEILING_BYTES = 9_700;
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CORE_ENTRY = `${root}dist/index.production.js`;
 export const CORE_DEV_ENTRY = `${root}dist/index.js`;

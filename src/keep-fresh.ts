@@ -5,10 +5,9 @@
  * the others adopt its token). While every tab is hidden, none refreshes; the first to become
  * visible again refreshes then (visibility.ts).
  */
+import { MAX_DELAY } from './options.js';
 import type { Session } from './session.js';
 
-/** What setTimeout takes: beyond 2**31 - 1 ms it fires at once. */
-const MAX_DELAY = 2_147_483_647;
 
 export function keepFresh(session: Session, refresh: () => void, closing: AbortSignal): void {
   let timer: ReturnType<typeof setTimeout> | undefined;

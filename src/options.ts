@@ -134,8 +134,8 @@ type Rules<T, V> = { readonly [K in keyof T]-?: V };
 
 const isFunction: Rule = (v) => typeof v === 'function';
 const isMs: Rule = (v) => Number.isFinite(v) && (v as number) >= 0;
-// What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw.
-const MAX_DELAY = 2_147_483_647;
+/** What setTimeout and AbortSignal.timeout take: beyond 2**31 - 1 ms they fire at once or throw. */
+export const MAX_DELAY = 2_147_483_647;
 const isDelay = (min: number, max = MAX_DELAY): Rule => (v) => typeof v === 'number' && v >= min && v <= max;
 const isName = (v: unknown) => typeof v === 'string' && v !== '';
 const isUrl = (v: unknown) => isName(v) || v instanceof URL;
