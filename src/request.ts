@@ -65,6 +65,7 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
   const spares = config.dpop ? 3 : 1;
   const copies = replayable && request?.body && body == null ? Array.from({ length: spares }, () => request.clone()) : [];
   let sends = 0;
+  const { href } = url;
   return {
     url,
     method,
@@ -83,9 +84,9 @@ export function prepare(input: RequestInfo | URL, init: RequestInit | undefined,
         const options: RequestInit = { ...init, headers: sent, signal };
         if (body !== init?.body) options.body = body ?? null;
         const first = sends++ === 0;
-        return config.fetch(first || !copies.length ? (request ?? url.href) : copies.shift()!, options);
+        return config.fetch(first || !copies.length ? (request ?? href) : copies.shift()!, options);
       };
-      return sendWithProof({ clock, proof: config.dpop }, { method, url: url.href, headers, token }, sendOnce, replayable);
+      return sendWithProof({ clock, proof: config.dpop }, { method, url: href, headers, token }, sendOnce, replayable);
     },
   };
 }
