@@ -28,7 +28,17 @@ describe('messages a tab ignores', () => {
     tabs.post({ t: 'end', from: undefined });
     tabs.post({ t: 'end', from: 7 });
     tabs.post({ t: 5 });
+    // A key of the table of checks only once made a string: ['end'] is read as 'end' as a property key.
+    tabs.post({ t: ['end'] });
     tabs.post({ t: 'end' }, 'another app https://other.test');
+    await sleep(DELIVERY_MS);
+    expect(kinds).toEqual([]);
+    expect(a.getState().status).toBe('authenticated');
+  });
+
+  it('a type that is only inherited by the table of checks (toString, constructor, hasOwnProperty)', async () => {
+    const { a, kinds } = await listeningTab();
+    for (const t of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) tabs.post({ t, id: 'q', until: 0 });
     await sleep(DELIVERY_MS);
     expect(kinds).toEqual([]);
     expect(a.getState().status).toBe('authenticated');
