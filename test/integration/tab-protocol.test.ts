@@ -163,3 +163,26 @@ describe('answering and reporting', () => {
     expect(api.refreshCalls).toBe(calls);
   });
 });
+
+describe('a browser’s BroadcastChannel', () => {
+  it('has no unref() (a Node extension): tabs open it and share a token all the same', async () => {
+    const NodeChannel = globalThis.BroadcastChannel;
+    class BrowserChannel extends NodeChannel {
+      constructor(name: string) {
+        super(name);
+        Object.defineProperty(this, 'unref', { value: undefined });
+      }
+    }
+    globalThis.BroadcastChannel = BrowserChannel;
+    try {
+      const a = tabs.tab();
+      await a.ready;
+      const b = tabs.tab();
+      expect((await b.ready).status).toBe('authenticated');
+      expect(tokenOf(b)).toBe(tokenOf(a));
+      expect(tabs.api().refreshCalls).toBe(1);
+    } finally {
+      globalThis.BroadcastChannel = NodeChannel;
+    }
+  });
+});
