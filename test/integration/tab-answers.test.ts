@@ -64,6 +64,18 @@ describe('with Web Locks: the peers counted are the peers waited for', () => {
     expect(tabs.api().refreshCalls).toBe(0);
   });
 
+  it('beside two peers, the first with a token that will do: it takes it without waiting for the second', async () => {
+    const locks = tabs.withLocks();
+    const good = rawToken(jwtFor(Date.now(), 300));
+    tabs.peer({ locks, token: good });
+    tabs.peer({ locks, delayMs: 60_000 });
+    const a = tabs.tab(PATIENT);
+    const { ms, value } = await timed(a.ready);
+    expect(value).toMatchObject({ status: 'authenticated', accessToken: good.accessToken });
+    expect(ms).toBeLessThan(PROMPT_MS);
+    expect(tabs.api().refreshCalls).toBe(0);
+  });
+
   it('a lock listed without a name (LockInfo’s name is optional) does not stop the count', async () => {
     const locks = tabs.withLocks();
     const query = locks.query;
