@@ -164,7 +164,20 @@ describe('answering and reporting', () => {
   });
 });
 
-describe('a browser’s BroadcastChannel', () => {
+describe('the BroadcastChannel a runtime offers', () => {
+  it('none at all (an older browser, some workers): each instance works on its own', async () => {
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'BroadcastChannel')!;
+    Reflect.deleteProperty(globalThis, 'BroadcastChannel');
+    try {
+      const [a, b] = [tabs.tab(), tabs.tab()];
+      expect((await a.ready).status).toBe('authenticated');
+      expect((await b.ready).status).toBe('authenticated');
+      expect(tabs.api().refreshCalls).toBe(2);
+    } finally {
+      Object.defineProperty(globalThis, 'BroadcastChannel', had);
+    }
+  });
+
   it('has no unref() (a Node extension): tabs open it and share a token all the same', async () => {
     const NodeChannel = globalThis.BroadcastChannel;
     class BrowserChannel extends NodeChannel {
@@ -184,5 +197,23 @@ describe('a browser’s BroadcastChannel', () => {
     } finally {
       globalThis.BroadcastChannel = NodeChannel;
     }
+  });
+});
+
+describe('an end heard by a tab without a session', () => {
+  it('ends nothing: a refresh the app asked for meanwhile still brings the session', async () => {
+    const api = tabs.api();
+    api.mode = 'reject';
+    const a = tabs.tab();
+    expect((await a.ready).status).toBe('anonymous');
+    // The user signed in elsewhere (the cookie is back); the app asks for a token.
+    api.mode = 'ok';
+    api.refreshDelayMs = 200;
+    const refreshed = a.refresh();
+    await sleep(50);
+    // A peer whose own refresh was refused (an older cookie) says so while ours is under way.
+    tabs.post({ t: 'end' });
+    expect(await refreshed).toBe(api.lastToken);
+    expect(a.getState()).toMatchObject({ status: 'authenticated', accessToken: api.lastToken });
   });
 });
