@@ -36,6 +36,29 @@ describe('messages a tab ignores', () => {
     expect(a.getState().status).toBe('authenticated');
   });
 
+  it('undefined, as a browser delivers postMessage(undefined) (Node’s channel delivers it as null)', async () => {
+    const NodeChannel = globalThis.BroadcastChannel;
+    const opened: BroadcastChannel[] = [];
+    globalThis.BroadcastChannel = class extends NodeChannel {
+      constructor(name: string) {
+        super(name);
+        opened.push(this);
+      }
+    };
+    let tab: Awaited<ReturnType<typeof listeningTab>>;
+    try {
+      tab = await listeningTab();
+    } finally {
+      globalThis.BroadcastChannel = NodeChannel;
+    }
+    // What the browser does with such a message: it calls the channel's handler with it. (A
+    // MessageEvent made here would turn `data: undefined` into null as well.)
+    for (const channel of opened) channel.onmessage?.({ data: undefined } as MessageEvent);
+    expect(opened).not.toHaveLength(0);
+    expect(tab.kinds).toEqual([]);
+    expect(tab.a.getState().status).toBe('authenticated');
+  });
+
   it('a type that is only inherited by the table of checks (toString, constructor, hasOwnProperty)', async () => {
     const { a, kinds } = await listeningTab();
     for (const t of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) tabs.post({ t, id: 'q', until: 0 });
