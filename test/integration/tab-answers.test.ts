@@ -35,6 +35,15 @@ describe('with Web Locks: the peers counted are the peers waited for', () => {
     expect(tabs.api().refreshCalls).toBe(1);
   });
 
+  it('a lock snapshot without `held` (the member is optional) is no peer: a lone tab refreshes at once', async () => {
+    const locks = tabs.withLocks();
+    locks.query = () => Promise.resolve({});
+    const { ms, value } = await timed(tabs.tab(PATIENT).ready);
+    expect(value).toMatchObject({ status: 'authenticated' });
+    expect(ms).toBeLessThan(PROMPT_MS);
+    expect(tabs.api().refreshCalls).toBe(1);
+  });
+
   it('beside a peer without a token: it waits for that one answer, then refreshes', async () => {
     const locks = tabs.withLocks();
     tabs.peer({ locks, delayMs: 100 });
@@ -80,7 +89,7 @@ describe('with Web Locks: the peers counted are the peers waited for', () => {
     const locks = tabs.withLocks();
     const query = locks.query;
     locks.query = async () => {
-      const { held } = await query();
+      const { held = [] } = await query();
       return { held: [...held, { mode: 'exclusive' }] };
     };
     const good = rawToken(jwtFor(Date.now(), 300));
