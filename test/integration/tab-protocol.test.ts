@@ -4,6 +4,7 @@
  * another app's scope, whatever the channel name.
  */
 import { describe, expect, it } from 'vitest';
+import { isSessionEndedError } from '../../src/index.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { rawToken, tokenOf, useTabs } from '../helpers/tabs.js';
 import { sleep } from '../helpers/wait.js';
@@ -215,5 +216,34 @@ describe('an end heard by a tab without a session', () => {
     tabs.post({ t: 'end' });
     expect(await refreshed).toBe(api.lastToken);
     expect(a.getState()).toMatchObject({ status: 'authenticated', accessToken: api.lastToken });
+  });
+});
+
+describe('after dispose()', () => {
+  /** How a call settles: quietly (undefined), or with the error it threw or rejected with. */
+  const failureOf = async (call: () => unknown): Promise<unknown> => {
+    try {
+      await call();
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+
+  it('logout() and setTokens() never fail on the closed channel, and the other tabs hear nothing', async () => {
+    const a = tabs.tab({ logout: `${tabs.api().url}/auth/logout` });
+    await a.ready;
+    const b = tabs.tab();
+    await b.ready;
+    const held = tokenOf(b);
+    a.dispose();
+    // README: later calls reject with SessionEndedError('disposed'); an InvalidStateError of the
+    // channel (a hot update that logs out through the old instance) is no answer an app expects.
+    for (const call of [() => a.logout(), () => a.setTokens({ accessToken: jwtFor(Date.now(), 300) })]) {
+      const failure = await failureOf(call);
+      expect(failure === undefined || isSessionEndedError(failure), String(failure)).toBe(true);
+    }
+    await sleep(DELIVERY_MS);
+    expect(b.getState()).toMatchObject({ status: 'authenticated', accessToken: held });
   });
 });
