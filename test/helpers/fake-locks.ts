@@ -16,8 +16,8 @@ export function fakeLockManager() {
     get grants() {
       return grants;
     },
-    /** What `navigator.locks.query()` tells: the names of the locks held now. */
-    query: () => Promise.resolve({ held: [...held].map((name) => ({ name, mode: 'exclusive' })) }),
+    /** What `navigator.locks.query()` tells: the names of the locks held now (typed like the spec's snapshot, whose members are optional). */
+    query: (): Promise<{ held?: Array<{ name?: string; mode: string }> }> => Promise.resolve({ held: [...held].map((name) => ({ name, mode: 'exclusive' })) }),
     request<T>(name: string, options: { signal?: AbortSignal; ifAvailable?: boolean }, task: (lock: unknown) => Promise<T>): Promise<T> {
       if (options.ifAvailable && held.has(name)) return task(null);
       return new Promise<T>((resolve, reject) => {

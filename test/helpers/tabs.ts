@@ -9,6 +9,8 @@ import { startApiServer, type ApiServer } from '../../harness/api-server.js';
 import { fakeLockManager, installLocks } from './fake-locks.js';
 import { readExp } from '../../harness/jwt.js';
 
+type FakeLocks = ReturnType<typeof fakeLockManager>;
+
 export interface RawToken {
   accessToken: unknown;
   expiresAt?: unknown;
@@ -32,6 +34,8 @@ export function useTabs() {
   let count = 0;
   const made: AuthFetch[] = [];
   const raw: BroadcastChannel[] = [];
+  const timers = new Set<ReturnType<typeof setTimeout>>();
+  let peers = 0;
   let uninstall: (() => void) | undefined;
   beforeAll(async () => {
     api = await startApiServer();
@@ -39,6 +43,8 @@ export function useTabs() {
   afterAll(() => api.close());
   afterEach(() => {
     made.splice(0).forEach((t) => t.dispose());
+    timers.forEach(clearTimeout);
+    timers.clear();
     raw.splice(0).forEach((c) => c.close());
     uninstall?.();
     uninstall = undefined;
@@ -79,6 +85,27 @@ export function useTabs() {
     post(message: Record<string, unknown>, scope?: string): void {
       if (!raw.length) raw.push(new BroadcastChannel(channelName()));
       raw[0]!.postMessage({ from: 'peer', scope: scope ?? scopeOf(), ...message });
+    },
+    /**
+     * A peer that speaks the protocol by hand: it answers every query after `delayMs`, with `token`
+     * when given (else without one), and with `locks` it holds a presence lock there, so that
+     * instances count it among the live tabs (the lock name as src/tabs.ts makes it).
+     */
+    peer({ token, delayMs = 0, locks }: { token?: RawToken; delayMs?: number; locks?: FakeLocks } = {}): void {
+      const from = `scripted-peer-${++peers}`;
+      const channel = new BroadcastChannel(channelName());
+      raw.push(channel);
+      channel.onmessage = (event: MessageEvent) => {
+        const query = event.data as { t?: unknown; id?: unknown };
+        if (query.t !== 'query') return;
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          channel.postMessage({ t: 'answer', id: query.id, from, scope: scopeOf(), ...(token ? { token } : {}) });
+        }, delayMs);
+        timers.add(timer);
+      };
+      // Held for the rest of the test (each test gets a new lock manager).
+      void locks?.request(`${channelName()} ${scopeOf()}:tab:${from}`, {}, () => new Promise<void>(() => {}));
     },
     /** Every message posted on the test's channel from now on, as received. */
     listen(): unknown[] {

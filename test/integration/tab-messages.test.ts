@@ -28,7 +28,40 @@ describe('messages a tab ignores', () => {
     tabs.post({ t: 'end', from: undefined });
     tabs.post({ t: 'end', from: 7 });
     tabs.post({ t: 5 });
+    // A key of the table of checks only once made a string: ['end'] is read as 'end' as a property key.
+    tabs.post({ t: ['end'] });
     tabs.post({ t: 'end' }, 'another app https://other.test');
+    await sleep(DELIVERY_MS);
+    expect(kinds).toEqual([]);
+    expect(a.getState().status).toBe('authenticated');
+  });
+
+  it('undefined, as a browser delivers postMessage(undefined) (Node’s channel delivers it as null)', async () => {
+    const NodeChannel = globalThis.BroadcastChannel;
+    const opened: BroadcastChannel[] = [];
+    globalThis.BroadcastChannel = class extends NodeChannel {
+      constructor(name: string) {
+        super(name);
+        opened.push(this);
+      }
+    };
+    let tab: Awaited<ReturnType<typeof listeningTab>>;
+    try {
+      tab = await listeningTab();
+    } finally {
+      globalThis.BroadcastChannel = NodeChannel;
+    }
+    // What the browser does with such a message: it calls the channel's handler with it. (A
+    // MessageEvent made here would turn `data: undefined` into null as well.)
+    for (const channel of opened) channel.onmessage?.({ data: undefined } as MessageEvent);
+    expect(opened).not.toHaveLength(0);
+    expect(tab.kinds).toEqual([]);
+    expect(tab.a.getState().status).toBe('authenticated');
+  });
+
+  it('a type that is only inherited by the table of checks (toString, constructor, hasOwnProperty)', async () => {
+    const { a, kinds } = await listeningTab();
+    for (const t of ['toString', 'constructor', 'hasOwnProperty', '__proto__']) tabs.post({ t, id: 'q', until: 0 });
     await sleep(DELIVERY_MS);
     expect(kinds).toEqual([]);
     expect(a.getState().status).toBe('authenticated');

@@ -4,6 +4,7 @@
  * another app's scope, whatever the channel name.
  */
 import { describe, expect, it } from 'vitest';
+import { isSessionEndedError } from '../../src/index.js';
 import { jwtFor } from '../../harness/jwt.js';
 import { rawToken, tokenOf, useTabs } from '../helpers/tabs.js';
 import { sleep } from '../helpers/wait.js';
@@ -161,5 +162,88 @@ describe('answering and reporting', () => {
     const calls = api.refreshCalls;
     expect(await a(`${api.url}/api/me`).catch((e: unknown) => (e as Error).message)).toMatch(/^Refresh not tried/);
     expect(api.refreshCalls).toBe(calls);
+  });
+});
+
+describe('the BroadcastChannel a runtime offers', () => {
+  it('none at all (an older browser, some workers): each instance works on its own', async () => {
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'BroadcastChannel')!;
+    Reflect.deleteProperty(globalThis, 'BroadcastChannel');
+    try {
+      const [a, b] = [tabs.tab(), tabs.tab()];
+      expect((await a.ready).status).toBe('authenticated');
+      expect((await b.ready).status).toBe('authenticated');
+      expect(tabs.api().refreshCalls).toBe(2);
+    } finally {
+      Object.defineProperty(globalThis, 'BroadcastChannel', had);
+    }
+  });
+
+  it('has no unref() (a Node extension): tabs open it and share a token all the same', async () => {
+    const NodeChannel = globalThis.BroadcastChannel;
+    class BrowserChannel extends NodeChannel {
+      constructor(name: string) {
+        super(name);
+        Object.defineProperty(this, 'unref', { value: undefined });
+      }
+    }
+    globalThis.BroadcastChannel = BrowserChannel;
+    try {
+      const a = tabs.tab();
+      await a.ready;
+      const b = tabs.tab();
+      expect((await b.ready).status).toBe('authenticated');
+      expect(tokenOf(b)).toBe(tokenOf(a));
+      expect(tabs.api().refreshCalls).toBe(1);
+    } finally {
+      globalThis.BroadcastChannel = NodeChannel;
+    }
+  });
+});
+
+describe('an end heard by a tab without a session', () => {
+  it('ends nothing: a refresh the app asked for meanwhile still brings the session', async () => {
+    const api = tabs.api();
+    api.mode = 'reject';
+    const a = tabs.tab();
+    expect((await a.ready).status).toBe('anonymous');
+    // The user signed in elsewhere (the cookie is back); the app asks for a token.
+    api.mode = 'ok';
+    api.refreshDelayMs = 200;
+    const refreshed = a.refresh();
+    await sleep(50);
+    // A peer whose own refresh was refused (an older cookie) says so while ours is under way.
+    tabs.post({ t: 'end' });
+    expect(await refreshed).toBe(api.lastToken);
+    expect(a.getState()).toMatchObject({ status: 'authenticated', accessToken: api.lastToken });
+  });
+});
+
+describe('after dispose()', () => {
+  /** How a call settles: quietly (undefined), or with the error it threw or rejected with. */
+  const failureOf = async (call: () => unknown): Promise<unknown> => {
+    try {
+      await call();
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+
+  it('logout() and setTokens() never fail on the closed channel, and the other tabs hear nothing', async () => {
+    const a = tabs.tab({ logout: `${tabs.api().url}/auth/logout` });
+    await a.ready;
+    const b = tabs.tab();
+    await b.ready;
+    const held = tokenOf(b);
+    a.dispose();
+    // README: later calls reject with SessionEndedError('disposed'); an InvalidStateError of the
+    // channel (a hot update that logs out through the old instance) is no answer an app expects.
+    for (const call of [() => a.logout(), () => a.setTokens({ accessToken: jwtFor(Date.now(), 300) })]) {
+      const failure = await failureOf(call);
+      expect(failure === undefined || isSessionEndedError(failure), String(failure)).toBe(true);
+    }
+    await sleep(DELIVERY_MS);
+    expect(b.getState()).toMatchObject({ status: 'authenticated', accessToken: held });
   });
 });
