@@ -10,9 +10,9 @@ import { normalizeOptions, type AuthFetchOptions, type Config } from './options.
 import { createOrigins, type Origins } from './origins.js';
 import { createPipeline } from './pipeline.js';
 import { callRefresh } from './refresh-call.js';
-import { createRefresher } from './refresh.js';
+import { createRefresher, type Refresher } from './refresh.js';
 import { createSession, type Session } from './session.js';
-import { createStartup, signedInMark } from './startup.js';
+import { createStartup, signedInMark, type Startup } from './startup.js';
 import { openTabs, type Tabs } from './tabs.js';
 import { parseTokenAnswer, type Token } from './token.js';
 import type { AuthFetch } from './types.js';
@@ -34,6 +34,15 @@ async function logoutEverywhere({ config, clock, origins, session, tabs }: { con
   }
 }
 
+/** Back to the tab (visible again, online again) with a missing or stale token: refresh now, not at the next click. */
+function refreshOnReturn(session: Session, refresher: Refresher, startup: Startup, closing: AbortSignal): void {
+  onReturn((trigger) => {
+    if (trigger === 'online') refresher.backOnline();
+    const stale = session.getState().status !== 'anonymous' && !session.isUsable(session.token());
+    if (startup.settled() && stale) void refresher.refresh('proactive');
+  }, closing);
+}
+
 /**
  * Creates one instance per page (at module level, not in a component): a function with `fetch`'s
  * exact signature that attaches, refreshes and replays the access token, shared with the other tabs.
@@ -50,7 +59,9 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   // Tabs of one app find each other by name; they take tokens only from the same refresh URL and trusted origins.
   const app = origins.refreshUrl?.href ?? 'refresh function';
   const scope = [app, ...origins.trusted].join(' ');
-  const tabs = openTabs(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope, session, emit, closing.signal);
+  // What the tabs hear goes to the refresher, made below (messages arrive only once this returned).
+  const listener = { adopt: (token: Token) => refresher.adopt(token), heardOutage: (until: number) => refresher.heardOutage(until) };
+  const tabs = openTabs(config.channel ?? (globalThis.document ? `auth-fetch:${app}` : false), scope, session, listener, emit, closing.signal);
   // One key per app, whatever the channel: every instance with this refresh URL and these origins.
   config.dpop?.bind?.(`auth-fetch:${scope}`);
   const report = __DEV__ ? createMisconfigurationReport(origins.refreshUrl) : undefined;
@@ -62,16 +73,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
   const { peerTimeoutMs, refreshTimeoutMs } = config;
   const lock = refreshLock(tabs?.lockName);
   const refresher = createRefresher({ session, tabs, lock, emit, call, peerTimeoutMs, refreshTimeoutMs, closing: closing.signal });
-  tabs?.listen(refresher);
   const mark = config.sessionHint ? signedInMark(`auth-fetch:signed-in ${scope}`, events) : undefined;
   const startup = createStartup(session, refresher, config.sessionHint, mark);
   const send = createPipeline({ config, clock, session, origins, refresher, emit, startup: startup.pending, closing: closing.signal });
-  // Back to the tab (visible again, online again) with a missing or stale token: refresh now, not at the next click.
-  onReturn((trigger) => {
-    if (trigger === 'online') refresher.backOnline();
-    const stale = session.getState().status !== 'anonymous' && !session.isUsable(session.token());
-    if (startup.settled() && stale) void refresher.refresh('proactive');
-  }, closing.signal);
+  refreshOnReturn(session, refresher, startup, closing.signal);
   if (config.keepFresh) keepFresh(session, () => void refresher.refresh('proactive'), closing.signal);
   // In a page the session is looked up at once; elsewhere (SSR, Node, workers) nothing is sent until asked.
   if (globalThis.document) void startup.ready();
@@ -89,7 +94,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       mustBeFunction(fn, 'on');
       return events.add(fn);
     },
-    setTokens: (tokens: Tokens) => startSession(parseTokenAnswer(tokens, clock, -Infinity)),
+    setTokens(tokens: Tokens) {
+      alive();
+      startSession(parseTokenAnswer(tokens, clock, -Infinity));
+    },
     async login<T>(url: string | URL, init?: RequestInit): Promise<T> {
       alive();
       const { body, token } = await callLogin(config, clock, origins.resolve(url) ?? url, init);
@@ -103,7 +111,10 @@ export function createAuthFetch(options: AuthFetchOptions): AuthFetch {
       if (outcome.kind === 'rejected') throw new SessionEndedError('rejected');
       throw outcome.error;
     },
-    logout: () => logoutEverywhere({ config, clock, origins, session, tabs }),
+    async logout() {
+      alive();
+      await logoutEverywhere({ config, clock, origins, session, tabs });
+    },
     dispose() {
       events.clear(); // nothing is reported after dispose()
       session.clear();

@@ -50,6 +50,8 @@ interface SignedInMark {
   forget(): void;
 }
 
+export type Startup = ReturnType<typeof createStartup>;
+
 export function createStartup(session: Session, refresher: Refresher, sessionHint: string | undefined, mark: SignedInMark | undefined) {
   let ready: Promise<SessionState> | undefined;
   let settled = false;

@@ -84,7 +84,7 @@ async function countPresence(locks: LockManager | undefined, prefix: string, own
 /** What a tab does on hearing a message. */
 interface Hearing {
   session: Session;
-  listener: Listener | undefined;
+  listener: Listener;
   post(message: Message): void;
   /** The questions this instance asked and awaits answers to, by id. */
   questions: Map<string, (answer: Received & { t: 'answer' }) => void>;
@@ -101,10 +101,10 @@ function hear(message: Received, { session, listener, post, questions, emit }: H
     }
     case 'answer':
       questions.get(message.id)?.(message);
-      if (message.token) listener?.adopt(message.token);
+      if (message.token) listener.adopt(message.token);
       break;
     case 'token':
-      listener?.adopt(message.token);
+      listener.adopt(message.token);
       break;
     case 'login':
       // Whatever this tab held or when it ended: a login after it is a new session for every tab.
@@ -114,7 +114,7 @@ function hear(message: Received, { session, listener, post, questions, emit }: H
       if (session.getState().status !== 'anonymous') session.end('remote');
       break;
     case 'outage':
-      listener?.heardOutage(message.until);
+      listener.heardOutage(message.until);
       break;
   }
 }
@@ -144,9 +144,10 @@ async function ask(hearing: Hearing, enough: (token: Token) => boolean, timeoutM
 
 /**
  * Opens the tab channel `name` for the instances of `scope`; `undefined` where there is none
- * (`channel: false`, no BroadcastChannel). `closing` is `dispose()`.
+ * (`channel: false`, no BroadcastChannel). `listener` hears peers' tokens and outages (the
+ * refresher); `closing` is `dispose()`.
  */
-export function openTabs(name: string | false, scope: string, session: Session, emit: (event: AuthEvent) => void, closing: AbortSignal) {
+export function openTabs(name: string | false, scope: string, session: Session, listener: Listener, emit: (event: AuthEvent) => void, closing: AbortSignal) {
   if (name === false || typeof BroadcastChannel === 'undefined') return undefined;
   const channel = new BroadcastChannel(name);
   // Node (SSR, tests) keeps a process alive for an open channel; a browser tab has no such notion.
@@ -155,7 +156,7 @@ export function openTabs(name: string | false, scope: string, session: Session, 
   const post = (message: Message) => {
     if (!closing.aborted) channel.postMessage({ ...message, from: self, scope });
   };
-  const hearing: Hearing = { session, listener: undefined, post, questions: new Map(), emit };
+  const hearing: Hearing = { session, listener, post, questions: new Map(), emit };
 
   // Locks go by channel and scope: the tabs a tab can count are the ones that can answer it.
   const lockName = `${name} ${scope}`;
@@ -167,7 +168,8 @@ export function openTabs(name: string | false, scope: string, session: Session, 
 
   channel.onmessage = (event: MessageEvent) => {
     const message = parse(event.data, scope);
-    if (message && message.from !== self) hear(message, hearing);
+    // A channel never delivers a message to the object that posted it: no check for our own.
+    if (message) hear(message, hearing);
   };
   // A tab that goes away needs no goodbye: the browser releases its presence lock, and nobody
   // waits on a peer by name.
@@ -179,10 +181,6 @@ export function openTabs(name: string | false, scope: string, session: Session, 
   return {
     /** The name the refresh lock of these tabs goes by. */
     lockName,
-    /** Who hears peers' tokens and outages (the refresher). */
-    listen(to: Listener): void {
-      hearing.listener = to;
-    },
     announce: (message: Announcement) => post(message),
     /** Starts counting the live peers now (to overlap with other work); pass the result to `ask`. */
     countPeers,

@@ -259,15 +259,18 @@ describe('eras', () => {
     authFetch.dispose();
   });
 
-  it('after dispose() calls and refreshes reject with SessionEndedError, and nothing is sent', async () => {
+  it('after dispose() calls, refreshes, logins and logouts reject with SessionEndedError, setTokens throws it, and nothing is sent', async () => {
     const api = manualFetch();
     const authFetch = make(api.fetch);
     await startWithoutSession(api, authFetch);
     authFetch.dispose();
-    for (const call of [authFetch(`${API}/me`), authFetch('https://elsewhere.test/'), authFetch.refresh()]) {
+    const calls = [authFetch(`${API}/me`), authFetch('https://elsewhere.test/'), authFetch.refresh(), authFetch.login(`${API}/login`), authFetch.logout()];
+    for (const call of calls) {
       const error = await call.catch((e: unknown) => e);
       expect(isSessionEndedError(error) && error.reason).toBe('disposed');
     }
+    expect(() => authFetch.setTokens({ accessToken: 'opaque-token', expiresIn: 300 })).toThrow(expect.objectContaining({ name: 'SessionEndedError', reason: 'disposed' }));
+    expect(authFetch.getState().status).not.toBe('authenticated');
     expect(api.calls).toHaveLength(0);
   });
 });
