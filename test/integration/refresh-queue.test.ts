@@ -75,6 +75,48 @@ describe('a refresh queued behind a frozen lock holder', () => {
     release();
   });
 
+  it('a peer’s token that ends the wait also leaves the queue: the lock is never granted to the tab afterwards', async () => {
+    const { locks, a, release } = await queuedTab();
+    const refreshing = a.refresh();
+    await sleep(DELIVERY_MS);
+    const fresh = jwtFor(Date.now() + 60_000, 300);
+    tabs.post({ t: 'token', token: rawToken(fresh) });
+    expect(await refreshing).toBe(fresh);
+    const grants = locks.grants;
+    release();
+    await sleep(DELIVERY_MS);
+    expect(locks.grants).toBe(grants);
+  });
+
+  it('a peer’s failed refresh fails a request’s refresh waiting in the queue at once (not at the end of its budget)', async () => {
+    const { a, release } = await queuedTab();
+    const api = tabs.api();
+    api.revoked.add(api.lastToken); // the next request gets a 401: a reactive refresh, queued
+    const request = a(`${api.url}/api/me`).catch((e: unknown) => e);
+    await sleep(DELIVERY_MS);
+    const calls = api.refreshCalls;
+    tabs.post({ t: 'outage', until: 0 });
+    const outcome = await Promise.race([request, sleep(BUDGET / 2).then(() => 'still waiting')]);
+    expect(isRefreshError(outcome) && outcome.message).toBe('Refresh not tried: it failed in another tab just now');
+    expect(api.refreshCalls).toBe(calls);
+    release();
+  });
+
+  it('a refresh the app asked for (refresh()) is not failed by a peer’s failure: it goes out in its turn', async () => {
+    const { a, release } = await queuedTab();
+    const api = tabs.api();
+    let settled = false;
+    const refreshing = a.refresh().finally(() => (settled = true));
+    await sleep(DELIVERY_MS);
+    tabs.post({ t: 'outage', until: Date.now() + 10_000 });
+    await sleep(DELIVERY_MS);
+    expect(settled).toBe(false);
+    const calls = api.refreshCalls;
+    release();
+    expect(await refreshing).toBe(api.lastToken);
+    expect(api.refreshCalls).toBe(calls + 1);
+  });
+
   it('dispose() leaves the queue: the lock is never granted to the disposed tab', async () => {
     const { locks, a, release } = await queuedTab();
     void a.refresh().catch(() => {});

@@ -111,3 +111,20 @@ describe('without Web Locks: peers cannot be counted', () => {
     expect(tabs.api().refreshCalls).toBe(1);
   });
 });
+
+describe('with Web Locks, later refreshes ask too, in their turn', () => {
+  it('a tab that refreshes with nobody ahead of it asks its live peers first: a fresher token one holds saves the call', async () => {
+    const locks = tabs.withLocks();
+    const a = tabs.tab(PATIENT);
+    await a.ready;
+    const calls = tabs.api().refreshCalls;
+    // A peer that holds a newer token it never announced (its announcement lost, say).
+    const fresher = jwtFor(Date.now() + 60_000, 300);
+    tabs.peer({ token: rawToken(fresher), locks });
+    const { ms, value } = await timed(a.refresh());
+    expect(value).toBe(fresher);
+    expect(tokenOf(a)).toBe(fresher);
+    expect(tabs.api().refreshCalls).toBe(calls);
+    expect(ms).toBeLessThan(PROMPT_MS);
+  });
+});
