@@ -8,7 +8,6 @@
 import { MAX_DELAY } from './options.js';
 import type { Session } from './session.js';
 
-
 export function keepFresh(session: Session, refresh: () => void, closing: AbortSignal): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const visible = () => globalThis.document?.visibilityState !== 'hidden';
