@@ -144,14 +144,14 @@ interface Attempt {
 }
 
 /** What a refresh knows of its peers before its turn: how many there are, and (at start-up) their answers. */
-interface Peers {
+interface PeersAsked {
   counted: Promise<number | undefined> | undefined;
   /** At start-up the peers are asked at once, not in our turn: an authenticated tab's answer ends the wait before the lock is even taken. */
   asked: Promise<void> | undefined;
 }
 
 /** This tab's turn at the lock: a peer may have refreshed just before; else call the endpoint. */
-async function inTurn(c: Coordination, { era, replaces, reason }: Attempt, turn: Turn, { counted, asked }: Peers): Promise<RefreshOutcome> {
+async function inTurn(c: Coordination, { era, replaces, reason }: Attempt, turn: Turn, { counted, asked }: PeersAsked): Promise<RefreshOutcome> {
   const { session, tabs, lock, cooldown, peers, peerTimeoutMs } = c;
   const heardBefore = peers.failuresHeard();
   // With turns (Web Locks), a peer that refreshed just before we got the lock may still have its

@@ -97,15 +97,16 @@ function endingSignal() {
   };
 }
 
-/** A token's times as the session judges them: by server time for sending, on this device's clock for the app. */
-function tokenTimes(clock: Clock, leewayMs: number) {
+/** A token's times as the session judges them: by server time for sending, on this device's clock for the app. `held` is the session's token. */
+function tokenTimes(clock: Clock, leewayMs: number, held: () => Token | undefined) {
   return {
     /** When a token expires on this device's clock, for the app (tokens keep server time). */
     localExpiry: (t: Token) => (t.expiresAt === undefined ? undefined : t.expiresAt - clock.skew()),
     /** A token that can be sent as it is: not inside its leeway window (judged by server time). */
     isUsable: (t: Token | undefined): t is Token => t !== undefined && !isStale(t, clock.serverNow(), leewayMs),
-    /** When (this device's clock, epoch ms) a token enters its leeway window; undefined without an expiry. */
-    refreshDueAt(t: Token | undefined): number | undefined {
+    /** When (this device's clock, epoch ms) the held token enters its leeway window; undefined without one or an expiry. */
+    refreshDueAt(): number | undefined {
+      const t = held();
       const from = t && staleFrom(t, leewayMs);
       return from === undefined ? undefined : from - clock.skew();
     },
@@ -122,7 +123,7 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
   let endedAt = -Infinity;
   const ending = endingSignal();
 
-  const times = tokenTimes(clock, leewayMs);
+  const times = tokenTimes(clock, leewayMs, () => token);
   const { localExpiry } = times;
 
   const state = stateOf(() => deriveState(token, anonymous, refused, localExpiry));
@@ -143,8 +144,6 @@ export function createSession(clock: Clock, leewayMs: number, events: (event: Au
     /** The signal of this session's requests and waits: aborted with `SessionEndedError` when a logout ends it. */
     signal: ending.signal,
     ...times,
-    /** When (this device's clock, epoch ms) the held token enters its leeway window. */
-    refreshDueAt: () => times.refreshDueAt(token),
     /** A token another tab holds: taken when newer than ours or, without one, issued after the last session end. Says whether it was taken. */
     offer(next: Token): boolean {
       const wanted = token ? isNewer(next, token) : next.obtainedAt > endedAt;

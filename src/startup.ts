@@ -72,14 +72,12 @@ export function createStartup(session: Session, refresher: Refresher, sessionHin
     return session.getState();
   }
 
+  /** Starts start-up the first time; every call returns the same promise. */
+  const start = (): Promise<SessionState> => (ready ??= run());
   return {
-    /** Starts start-up the first time; every call returns the same promise. */
-    ready(): Promise<SessionState> {
-      ready ??= run();
-      return ready;
-    },
+    ready: start,
     settled: () => settled,
     /** What a request waits for: start-up, started if need be, until it settles; then nothing. */
-    pending: (): Promise<SessionState> | undefined => (settled ? undefined : (ready ??= run())),
+    pending: (): Promise<SessionState> | undefined => (settled ? undefined : start()),
   };
 }
