@@ -35,15 +35,21 @@ async function recordAnswers(ctx: BrowserContext) {
 }
 
 /** The request headers of the page's next call to `path`. */
+/** A DPoP server, and one tab logged in there in a context of its own. */
+async function loggedInDpopTab() {
+  const s = await dpopServer();
+  const ctx = await context();
+  const [tab] = await loggedInTabs(pageUrl(s), 1, ctx);
+  return { s, ctx, tab: tab!, page: tab!.page };
+}
+
 function nextRequestTo(page: Page, path: string): Promise<Request> {
   return page.waitForRequest((request) => new URL(request.url()).pathname === path);
 }
 
 describe('DPoP in Chromium (DPOP=required)', () => {
   it("each call carries a fresh proof with the RFC 9449 claims, and the token as `DPoP`", async () => {
-    const s = await dpopServer();
-    const [tab] = await loggedInTabs(pageUrl(s), 1);
-    const page = tab!.page;
+    const { s, tab, page } = await loggedInDpopTab();
     const sent = nextRequestTo(page, '/api/me');
     expect((await page.evaluate(() => window.demo.request('/api/me?x=1#frag'))).status).toBe(200);
     const headers = await (await sent).allHeaders();
@@ -58,13 +64,11 @@ describe('DPoP in Chromium (DPOP=required)', () => {
     expect(Math.abs(claims.iat! - Date.now() / 1000)).toBeLessThan(10);
     expect(decodeJwt(token)).toMatchObject({ cnf: { jkt: await thumbprintOf(page) }, token_type: 'DPoP' });
     expect(await page.evaluate(() => window.demo.authFetch.getState())).toMatchObject({ status: 'authenticated', tokenType: 'DPoP' });
-    expectClean([tab!]);
+    expectClean([tab]);
   });
 
   it('a stolen token is refused as Bearer, without a proof, with the captured proof, and with another key’s proof', async () => {
-    const s = await dpopServer();
-    const [tab] = await loggedInTabs(pageUrl(s), 1);
-    const page = tab!.page;
+    const { s, tab, page } = await loggedInDpopTab();
     const sent = nextRequestTo(page, '/api/me');
     await page.evaluate(() => window.demo.me());
     const captured = await (await sent).allHeaders();
@@ -85,14 +89,11 @@ describe('DPoP in Chromium (DPOP=required)', () => {
     expect(await page.evaluate(() => window.demo.steal())).toMatchObject({ asBearer: { status: 401 }, asDpopWithoutProof: { status: 401 } });
     // The tab itself still works.
     expect((await page.evaluate(() => window.demo.me())).status).toBe(200);
-    expectClean([tab!]);
+    expectClean([tab]);
   });
 
   it('one nonce bounce (a new page\'s first call), then none', async () => {
-    const s = await dpopServer();
-    const ctx = await context();
-    const [tab] = await loggedInTabs(pageUrl(s), 1, ctx);
-    const page = tab!.page;
+    const { ctx, tab, page } = await loggedInDpopTab();
     const answers = await recordAnswers(ctx);
     // A reloaded page knows no nonce: its start-up refresh is bounced once.
     await page.reload();
@@ -104,14 +105,11 @@ describe('DPoP in Chromium (DPOP=required)', () => {
     const bounces = answers.filter((a) => a.nonceChallenge);
     expect(bounces, JSON.stringify(answers)).toEqual([{ method: 'POST', path: '/auth/refresh', status: 400, nonceChallenge: true }]);
     expect(answers.filter((a) => a.path === '/auth/refresh').map((a) => a.status)).toEqual([400, 200, 200]);
-    expectClean([tab!]);
+    expectClean([tab]);
   });
 
   it('a POST resent for a nonce carries the same Idempotency-Key and creates one post', async () => {
-    const s = await dpopServer();
-    const ctx = await context();
-    const [tab] = await loggedInTabs(pageUrl(s), 1, ctx);
-    const page = tab!.page;
+    const { s, ctx, tab, page } = await loggedInDpopTab();
     // The next answer hands the page a nonce the server never made, as after a long pause.
     await ctx.route('**/api/me', async (route) => {
       const response = await route.fetch();
@@ -131,7 +129,7 @@ describe('DPoP in Chromium (DPOP=required)', () => {
     expect(keys[1]).toBe(keys[0]);
     expect(s.stats.postsCreated - before).toBe(1);
     expect(await page.evaluate(() => window.demo.counts.replays)).toBe(0);
-    expectClean([tab!]);
+    expectClean([tab]);
   });
 
   it('two tabs share one key; the second takes the token without a refresh', async () => {
@@ -168,9 +166,7 @@ describe('DPoP in Chromium (DPOP=required)', () => {
   });
 
   it('a reload keeps the key and the session', async () => {
-    const s = await dpopServer();
-    const [tab] = await loggedInTabs(pageUrl(s), 1);
-    const page = tab!.page;
+    const { page } = await loggedInDpopTab();
     const key = await thumbprintOf(page);
     await page.reload();
     await waitReady(page);

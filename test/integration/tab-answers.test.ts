@@ -26,51 +26,52 @@ function slowToCount(ms: number) {
   return locks;
 }
 
+/** A new patient tab starts promptly, authenticated, after `refreshCalls` refresh calls in all. */
+async function expectPromptStart(refreshCalls: number): Promise<void> {
+  const { ms, value } = await timed(tabs.tab(PATIENT).ready);
+  expect(value).toMatchObject({ status: 'authenticated' });
+  expect(ms).toBeLessThan(PROMPT_MS);
+  expect(tabs.api().refreshCalls).toBe(refreshCalls);
+}
+
+/** Beside a peer with an expired token and a slower one with a good token, a new tab takes the good one without a refresh. */
+async function expectSecondPeersToken(locks: ReturnType<typeof tabs.withLocks>): Promise<void> {
+  const good = rawToken(jwtFor(Date.now(), 300));
+  tabs.peer({ locks, token: expired() });
+  tabs.peer({ locks, token: good, delayMs: 150 });
+  const a = tabs.tab(PATIENT);
+  expect((await a.ready).status).toBe('authenticated');
+  expect(tokenOf(a)).toBe(good.accessToken);
+  expect(tabs.api().refreshCalls).toBe(0);
+}
+
 describe('with Web Locks: the peers counted are the peers waited for', () => {
   it('a lone tab waits for no answer: it refreshes at once', async () => {
     tabs.withLocks();
-    const { ms, value } = await timed(tabs.tab(PATIENT).ready);
-    expect(value).toMatchObject({ status: 'authenticated' });
-    expect(ms).toBeLessThan(PROMPT_MS);
-    expect(tabs.api().refreshCalls).toBe(1);
+    await expectPromptStart(1);
   });
 
   it('a lock snapshot without `held` (the member is optional) is no peer: a lone tab refreshes at once', async () => {
     const locks = tabs.withLocks();
     locks.query = () => Promise.resolve({});
-    const { ms, value } = await timed(tabs.tab(PATIENT).ready);
-    expect(value).toMatchObject({ status: 'authenticated' });
-    expect(ms).toBeLessThan(PROMPT_MS);
-    expect(tabs.api().refreshCalls).toBe(1);
+    await expectPromptStart(1);
   });
 
   it('beside a peer without a token: it waits for that one answer, then refreshes', async () => {
     const locks = tabs.withLocks();
     tabs.peer({ locks, delayMs: 100 });
-    const { ms, value } = await timed(tabs.tab(PATIENT).ready);
-    expect(value).toMatchObject({ status: 'authenticated' });
-    expect(ms).toBeLessThan(PROMPT_MS);
-    expect(tabs.api().refreshCalls).toBe(1);
+    await expectPromptStart(1);
   });
 
   it('beside a peer without a token that answers before the peers are counted: it refreshes once they are', async () => {
     const locks = slowToCount(200);
     tabs.peer({ locks });
-    const { ms, value } = await timed(tabs.tab(PATIENT).ready);
-    expect(value).toMatchObject({ status: 'authenticated' });
-    expect(ms).toBeLessThan(PROMPT_MS);
-    expect(tabs.api().refreshCalls).toBe(1);
+    await expectPromptStart(1);
   });
 
   it('beside two peers, the first with an expired token: it waits for the second one’s token and makes no refresh', async () => {
     const locks = tabs.withLocks();
-    const good = rawToken(jwtFor(Date.now(), 300));
-    tabs.peer({ locks, token: expired() });
-    tabs.peer({ locks, token: good, delayMs: 150 });
-    const a = tabs.tab(PATIENT);
-    expect((await a.ready).status).toBe('authenticated');
-    expect(tokenOf(a)).toBe(good.accessToken);
-    expect(tabs.api().refreshCalls).toBe(0);
+    await expectSecondPeersToken(locks);
   });
 
   it('beside two peers, the first with a token that will do: it takes it without waiting for the second', async () => {
@@ -92,23 +93,14 @@ describe('with Web Locks: the peers counted are the peers waited for', () => {
       const { held = [] } = await query();
       return { held: [...held, { mode: 'exclusive' }] };
     };
-    const good = rawToken(jwtFor(Date.now(), 300));
-    tabs.peer({ locks, token: expired() });
-    tabs.peer({ locks, token: good, delayMs: 150 });
-    const a = tabs.tab(PATIENT);
-    expect((await a.ready).status).toBe('authenticated');
-    expect(tokenOf(a)).toBe(good.accessToken);
-    expect(tabs.api().refreshCalls).toBe(0);
+    await expectSecondPeersToken(locks);
   });
 });
 
 describe('without Web Locks: peers cannot be counted', () => {
   it('beside a peer without a token: the first answer is enough, then it refreshes', async () => {
     tabs.peer({ delayMs: 50 });
-    const { ms, value } = await timed(tabs.tab(PATIENT).ready);
-    expect(value).toMatchObject({ status: 'authenticated' });
-    expect(ms).toBeLessThan(PROMPT_MS);
-    expect(tabs.api().refreshCalls).toBe(1);
+    await expectPromptStart(1);
   });
 });
 
